@@ -1,0 +1,57 @@
+/**
+ * The rule contract. A rule is one module exporting a `Rule`: metadata, the
+ * messages it can emit, and `check`, which reads the shared model and reports.
+ *
+ * Invariants: a rule does no I/O and keeps no state between files; it reports
+ * through `ctx.report` only; it never mutates the model.
+ */
+import type { FileModel } from '../model/fileModel';
+import type { FunctionModel } from '../model/functionModel';
+import type { FixApplicability, RelatedLocation, Severity, TextEdit, TextRange } from './types';
+
+export interface RuleFix {
+  /** Imperative title: "Replace 'memcpy' with 'memmove'". */
+  title: string;
+  applicability: FixApplicability;
+  edits: TextEdit[];
+}
+
+export interface Report {
+  messageId: string;
+  /** Values for `{{name}}` placeholders in the message. */
+  data?: Record<string, string | number>;
+  range: TextRange;
+  related?: RelatedLocation[];
+  fixes?: RuleFix[];
+  functionName?: string;
+  /** Extra machine-readable facts for adapters (estimated gain, scenario hints). */
+  extra?: Record<string, string | number | boolean>;
+}
+
+export interface RuleContext {
+  readonly text: string;
+  readonly file: FileModel;
+  /** The rule's options: its defaults merged with the configured ones. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Functions whose text matches the rule's `candidates`, lowered to IR. */
+  functions(): Iterable<FunctionModel>;
+  report(report: Report): void;
+}
+
+export interface Rule {
+  /** `family/kebab-name`. */
+  id: string;
+  /** One sentence, reused by docs, hovers and SARIF. */
+  summary: string;
+  defaultSeverity: Severity;
+  /** The most permissive fix applicability the rule may emit. */
+  fix: FixApplicability | 'none';
+  /** Message templates by id; `{{name}}` is replaced from `report.data`. */
+  messages: Record<string, string>;
+  options?: Record<string, unknown>;
+  /** The timeline scenario the rule's change applies to, if any. */
+  scenario?: string;
+  /** A function is analysed only when its text matches (a cheap pre-filter). */
+  candidates: RegExp;
+  check(ctx: RuleContext): void;
+}

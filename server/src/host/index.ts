@@ -1,0 +1,4 @@
+/** Node-side services shared by the CLI and the language server. */
+export { loadNodeSyntax } from './nodeSyntax';
+export { CONFIG_FILE_NAME, findConfigFile, loadConfigFile } from './configFiles';
+export { decodeSource, readSourceFile, type SourceRead } from './sourceFiles';

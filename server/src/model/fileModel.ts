@@ -1,0 +1,172 @@
+/**
+ * The model of one C file, built once per lint and shared by all rules:
+ * constants, typedefs and structs, globals, and the functions, each lowered
+ * to IR on first use.
+ *
+ * Invariants: building the file model walks only the top level of the tree
+ * (into preprocessor conditionals and `extern "C"` blocks), so its cost is
+ * small next to parsing; function bodies are lowered lazily, and only while
+ * the tree is alive (inside `lint`). Nothing here throws on malformed code.
+ */
+import type { SyntaxNode, Tree } from '../syntax/treeSitter';
+import { Constants, type NameTypes } from './constants';
+import type { Expr, FunctionIR, Range, TypeRef, VarDecl } from './ir';
+import { baseTypeName, declare, lowerDeclaration, lowerExpr, lowerFunction, rangeOf } from './lower';
+import { FunctionModel } from './functionModel';
+import { TypeTable } from './types';
+
+export interface GlobalSymbol {
+  name: string;
+  type: TypeRef;
+  init: Expr | undefined;
+  range: Range;
+  nameRange: Range;
+}
+
+export interface FunctionEntry {
+  name: string;
+  range: Range;
+  /** The function's source text (for cheap candidate filtering). */
+  text: string;
+}
+
+const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else', 'linkage_specification', 'declaration_list', 'ERROR']);
+
+export class FileModel implements NameTypes {
+  readonly types = new TypeTable();
+  readonly constants = new Constants(this.types);
+  readonly globals = new Map<string, GlobalSymbol>();
+  /** Names of functions declared or defined in the file (prototypes included). */
+  readonly declaredFunctions = new Set<string>();
+  readonly functions: FunctionEntry[] = [];
+  private readonly functionNodes = new Map<FunctionEntry, SyntaxNode>();
+  private readonly models = new Map<FunctionEntry, FunctionModel | null>();
+  private readonly byName = new Map<string, FunctionEntry>();
+
+  constructor(readonly text: string, tree: Tree) {
+    this.types.setDimensionEvaluator((dim) => this.constants.fold(dim, this));
+    this.scanTopLevel(tree.rootNode);
+  }
+
+  typeOfName(name: string): TypeRef | undefined {
+    return this.globals.get(name)?.type;
+  }
+
+  /** The function defined under this name in the file, if any. */
+  functionNamed(name: string): FunctionEntry | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The lowered model of a function; undefined if its definition could not be read. */
+  model(entry: FunctionEntry): FunctionModel | undefined {
+    let m = this.models.get(entry);
+    if (m === undefined) {
+      const node = this.functionNodes.get(entry);
+      const ir: FunctionIR | undefined = node ? lowerFunction(node) : undefined;
+      m = ir ? new FunctionModel(ir, this) : null;
+      this.models.set(entry, m);
+    }
+    return m ?? undefined;
+  }
+
+  private scanTopLevel(root: SyntaxNode): void {
+    const stack: SyntaxNode[] = [root];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const children = node.namedChildren;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        if (!child) continue;
+        if (CONTAINERS.has(child.type)) stack.push(child);
+      }
+      for (const child of children) if (child) this.topLevelItem(child);
+    }
+  }
+
+  private topLevelItem(node: SyntaxNode): void {
+    switch (node.type) {
+      case 'preproc_def': {
+        const name = node.childForFieldName('name');
+        const value = node.childForFieldName('value');
+        if (name && value) this.constants.defines.set(name.text, value.text);
+        return;
+      }
+      case 'function_definition': {
+        const d = declare(node, node.childForFieldName('type'), node.childForFieldName('declarator'));
+        if (!d.name) return;
+        const entry: FunctionEntry = { name: d.name, range: rangeOf(node), text: this.text.slice(node.startIndex, node.endIndex) };
+        this.functions.push(entry);
+        this.functionNodes.set(entry, node);
+        this.declaredFunctions.add(d.name);
+        if (!this.byName.has(d.name)) this.byName.set(d.name, entry);
+        this.typeSpecifiers(node.childForFieldName('type'));
+        return;
+      }
+      case 'declaration': {
+        this.typeSpecifiers(node.childForFieldName('type'));
+        for (const declarator of node.childrenForFieldName('declarator')) {
+          if (!declarator) continue;
+          const d = declare(node, node.childForFieldName('type'), declarator);
+          if (d.isFunction && d.name) this.declaredFunctions.add(d.name);
+        }
+        for (const v of lowerDeclaration(node, 0)) this.addGlobal(v);
+        return;
+      }
+      case 'type_definition': {
+        const typeNode = node.childForFieldName('type');
+        this.typeSpecifiers(typeNode);
+        for (const declarator of node.childrenForFieldName('declarator')) {
+          if (!declarator) continue;
+          const d = declare(node, typeNode, declarator);
+          if (d.name) this.types.typedefs.set(d.name, { ...d.type, storage: [] });
+        }
+        return;
+      }
+      case 'struct_specifier':
+      case 'union_specifier':
+      case 'enum_specifier':
+        this.typeSpecifiers(node);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private addGlobal(v: VarDecl): void {
+    if (v.type.storage.includes('extern') && this.globals.has(v.name)) return;
+    this.globals.set(v.name, { name: v.name, type: v.type, init: v.init, range: v.range, nameRange: v.nameRange });
+  }
+
+  /** Records struct layouts and enum values found in a type specifier. */
+  private typeSpecifiers(typeNode: SyntaxNode | null): void {
+    if (!typeNode) return;
+    const body = typeNode.childForFieldName('body');
+    if (!body) return;
+    if (typeNode.type === 'enum_specifier') {
+      let next = 0;
+      for (const e of body.namedChildren) {
+        if (!e || e.type !== 'enumerator') continue;
+        const name = e.childForFieldName('name');
+        const value = e.childForFieldName('value');
+        const v = value ? this.constants.fold(lowerExpr(value, 0), this) : next;
+        if (name && v !== undefined) this.constants.enums.set(name.text, v);
+        next = v === undefined ? Number.NaN : v + 1;
+      }
+      return;
+    }
+    if (typeNode.type !== 'struct_specifier' && typeNode.type !== 'union_specifier') return;
+    const fields: { name: string; type: TypeRef }[] = [];
+    for (const f of body.namedChildren) {
+      if (!f || f.type !== 'field_declaration') continue;
+      const fieldType = f.childForFieldName('type');
+      this.typeSpecifiers(fieldType);
+      for (const declarator of f.childrenForFieldName('declarator')) {
+        if (!declarator) continue;
+        const d = declare(f, fieldType, declarator);
+        if (d.name) fields.push({ name: d.name, type: d.type });
+      }
+    }
+    const name = baseTypeName(typeNode);
+    this.types.structs.set(name, { name, fields, isUnion: typeNode.type === 'union_specifier' });
+  }
+}
