@@ -1,0 +1,7 @@
+/** copy/ rules: copies that are wrong or wasteful. One line per rule. */
+import type { Rule } from '../../engine/rule';
+import { overlappingMemcpy } from './overlapping-memcpy';
+
+export const copyRules: Rule[] = [
+  overlappingMemcpy,
+];
