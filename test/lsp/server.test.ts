@@ -161,6 +161,17 @@ describe('code actions', () => {
     expect('textDocument' in dc && dc.textDocument.version).toBe(1);
   });
 
+  it('use the diagnostics sent as context when the cursor is past the flagged range', async () => {
+    client = await startTestServer();
+    const uri = 'file:///virtual/eol.c';
+    client.open(uri, SHIFT);
+    const diags = await client.diagnostics(uri);
+    const endOfLine = { line: 4, character: 32 };
+    expect(await client.codeActions(uri, { start: endOfLine, end: endOfLine })).toEqual([]);
+    const actions = await client.codeActions(uri, { start: endOfLine, end: endOfLine }, diags);
+    expect(actions[0]!.title).toBe("Replace 'memcpy' with 'memmove'");
+  });
+
   it('source.fixAll.copyscope applies every safe fix at once (codeActionsOnSave)', async () => {
     client = await startTestServer();
     const uri = 'file:///virtual/fixall.c';

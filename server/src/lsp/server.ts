@@ -28,6 +28,7 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type Range,
   type WorkspaceFolder,
 } from 'vscode-languageserver';
 import { applicableFix, applyFixes } from '../engine/fixes';
@@ -46,7 +47,9 @@ import {
   hoverFor,
   quickFixes,
   resultToDiagnostics,
+  SOURCE,
   toOffsets,
+  toRange,
   type ActionContext,
   type RuleInfo,
   type RuleLookup,
@@ -216,7 +219,14 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
     const actions: CodeAction[] = [];
     if (wants(CodeActionKind.QuickFix)) {
-      actions.push(...quickFixes(ctx, findingsIn(result.lint.findings, toOffsets(ctx.lines, params.range))));
+      // The findings at the range, and those of the diagnostics the client
+      // sends as context (a cursor at the end of a flagged line, for instance).
+      const wanted = new Set(params.context.diagnostics.filter((d) => d.source === SOURCE).map((d) => `${d.code}@${rangeKey(d.range)}`));
+      const inRange = new Set(findingsIn(result.lint.findings, toOffsets(ctx.lines, params.range)));
+      const findings = result.lint.findings.filter(
+        (f) => inRange.has(f) || wanted.has(`${f.ruleId}@${rangeKey(toRange(ctx.lines, f.range))}`),
+      );
+      actions.push(...quickFixes(ctx, findings));
     }
     // Fix-all only when asked for by kind (source actions, codeActionsOnSave).
     if (only && wants(FIX_ALL_KIND)) {
@@ -389,6 +399,10 @@ export function safeFixEdits(text: string, result: LintResult): TextEdit[] {
   const { text: fixed, fixed: findings } = applyFixes(text, result.findings);
   const candidates = findings.flatMap((f) => applicableFix(f)?.edits ?? []);
   return editsBetween(text, fixed, candidates);
+}
+
+function rangeKey(r: Range): string {
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 }
 
 async function collectCFiles(dir: string, out: string[]): Promise<void> {

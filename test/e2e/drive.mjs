@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Drives a running code-server (a real VS Code with the CopyScope .vsix
+// installed) through Debian's chromium with playwright-core, as a user would:
+// open the folder, open a C file, see the finding as a squiggle, in the
+// Problems panel and in the hover, apply the quick fix and check the file's
+// text, run "Disable ... for this line" and see the finding go, then "Lint
+// Workspace" for a file that was never opened. Each step is one test with a
+// screenshot in $SHOTS; the last line is "N passed, M failed".
+//
+// Env: CS_URL (code-server), WORK_DIR (fresh copy of test/e2e/workspace),
+//      SHOTS (screenshot folder), CHROMIUM (default: chromium on PATH),
+//      BROWSER_PROFILE (fresh chromium profile folder).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CS_URL = process.env.CS_URL ?? 'http://127.0.0.1:18123';
+const WORK_DIR = process.env.WORK_DIR;
+const SHOTS = process.env.SHOTS ?? 'test-results/e2e';
+const PROFILE = process.env.BROWSER_PROFILE ?? fs.mkdtempSync('/tmp/copyscope-chromium-');
+const CHROMIUM = process.env.CHROMIUM ?? execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser']).toString().trim();
+if (!WORK_DIR) throw new Error('WORK_DIR must be set');
+
+const RULE = 'copy/overlapping-memcpy';
+const SHIFT = path.join(WORK_DIR, 'shift.c');
+const ORIGINAL = fs.readFileSync(SHIFT, 'utf8');
+const AFTER_FIX = ORIGINAL.replace('memcpy(buf, buf + 1', 'memmove(buf, buf + 1');
+const AFTER_DISABLE = AFTER_FIX.replace('    memcpy(p + 2', `    // copyscope-disable-next-line ${RULE}\n    memcpy(p + 2`);
+
+fs.mkdirSync(SHOTS, { recursive: true });
+const t0 = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+let shotNo = 0;
+async function shot(page, name) {
+  const file = path.join(SHOTS, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+const results = [];
+/** Runs one step as a test; later steps still run after a failure when they can. */
+async function step(page, name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    const file = await shot(page, name);
+    results.push({ name, ok: true });
+    log(`ok   ${name} (${Date.now() - started} ms) ${file}`);
+    return true;
+  } catch (error) {
+    results.push({ name, ok: false });
+    let file = '';
+    try {
+      file = await shot(page, `${name}-FAILED`);
+    } catch {}
+    log(`FAIL ${name}: ${error instanceof Error ? error.message.split('\n')[0] : error} ${file}`);
+    return false;
+  }
+}
+
+const editorText = (page) =>
+  page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.monaco-editor .view-lines .view-line')];
+    return lines
+      .map((l) => ({ top: parseFloat(l.style.top), text: (l.textContent ?? '').replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text)
+      .join('\n');
+  });
+
+async function runCommand(page, label) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: 15000 });
+  await row.click();
+}
+
+/** Puts the cursor at the first non-blank character of the editor line containing `text`. */
+async function cursorOnLine(page, text) {
+  await page.locator('.monaco-editor .view-line', { hasText: text }).first().click();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Home');
+}
+
+/** Opens the quick-fix menu at the cursor and picks the action titled `title` with the keyboard. */
+async function quickFix(page, title) {
+  await page.keyboard.press('Control+.');
+  const item = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+  await item.waitFor({ timeout: 15000 });
+  await shot(page, `menu-${title.replace(/[^a-z]+/gi, '-').toLowerCase()}`);
+  // The menu lies under a pointer-blocking layer: move with the arrows.
+  for (let i = 0; i < 10 && !(await item.getAttribute('class'))?.includes('focused'); i++) await page.keyboard.press('ArrowDown');
+  assert.ok((await item.getAttribute('class'))?.includes('focused'), `could not focus "${title}"`);
+  await page.keyboard.press('Enter');
+}
+
+async function waitForFile(file, expected, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < end) {
+    text = fs.readFileSync(file, 'utf8');
+    if (text === expected) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(text, expected, `${path.basename(file)} on disk`);
+}
+
+const browser = await chromium.launchPersistentContext(PROFILE, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  env: { ...process.env, XDG_CONFIG_HOME: path.join(PROFILE, 'xdg-config'), XDG_CACHE_HOME: path.join(PROFILE, 'xdg-cache') },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const consoleLines = [];
+const page = browser.pages()[0] ?? (await browser.newPage());
+page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+const problems = page.locator('.markers-panel .monaco-list-row');
+
+try {
+  await step(page, 'workbench-opens-folder', async () => {
+    await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WORK_DIR)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    await page.getByRole('treeitem', { name: 'shift.c' }).waitFor({ timeout: 90000 });
+  });
+
+  await step(page, 'squiggle-and-status-bar', async () => {
+    await page.getByRole('treeitem', { name: 'shift.c' }).click();
+    await page.locator('.monaco-editor .view-lines').first().waitFor();
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60000 });
+    assert.equal(await page.locator('.monaco-editor .squiggly-error').count(), 2);
+    await page.locator('.statusbar-item', { hasText: 'CopyScope: 2' }).first().waitFor({ timeout: 15000 });
+  });
+
+  await step(page, 'problems-panel', async () => {
+    await runCommand(page, 'View: Focus Problems');
+    await problems.filter({ hasText: 'overlapping regions' }).first().waitFor({ timeout: 30000 });
+    const rows = await problems.allInnerTexts();
+    const findings = rows.filter((r) => r.includes('overlapping regions'));
+    assert.equal(findings.length, 2, rows.join(' | '));
+    assert.ok(findings.every((r) => r.includes(RULE) && r.includes('copyscope')), findings.join(' | '));
+    assert.ok(findings.some((r) => r.includes('[Ln 5, Col 5]')), findings.join(' | '));
+  });
+
+  await step(page, 'hover', async () => {
+    const box = await page.locator('.monaco-editor .squiggly-error').first().boundingBox();
+    await page.mouse.move(box.x + 4, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover', { hasText: 'memmove is defined' });
+    await hover.first().waitFor({ timeout: 15000 });
+    const text = await hover.first().innerText();
+    assert.match(text, /copy\/overlapping-memcpy/);
+    assert.match(text, /Documentation for copy\/overlapping-memcpy/);
+    await page.waitForTimeout(300);
+  });
+
+  await step(page, 'quick-fix-changes-the-file', async () => {
+    await page.mouse.move(5, 450);
+    await cursorOnLine(page, 'memcpy(buf, buf + 1');
+    await quickFix(page, "Replace 'memcpy' with 'memmove'");
+    await page.waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('memmove(buf'), null, { timeout: 15000 });
+    await page.keyboard.press('Control+S');
+    await waitForFile(SHIFT, AFTER_FIX);
+    await page.waitForFunction(() => document.querySelectorAll('.monaco-editor .squiggly-error').length === 1, null, { timeout: 15000 });
+    await page.locator('.statusbar-item', { hasText: 'CopyScope: 1' }).first().waitFor({ timeout: 15000 });
+  });
+
+  await step(page, 'disable-for-line-removes-the-finding', async () => {
+    await cursorOnLine(page, 'memcpy(p + 2');
+    await quickFix(page, `Disable ${RULE} for this line`);
+    await page.waitForFunction(
+      () => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('copyscope-disable-next-line'),
+      null,
+      { timeout: 15000 },
+    );
+    await page.keyboard.press('Control+S');
+    await waitForFile(SHIFT, AFTER_DISABLE);
+    assert.equal((await editorText(page)).split('\n').find((l) => l.includes('copyscope-disable-next-line')), `    // copyscope-disable-next-line ${RULE}`);
+    await page.waitForFunction(() => document.querySelectorAll('.monaco-editor .squiggly-error').length === 0, null, { timeout: 15000 });
+    await page.locator('.statusbar-item', { hasText: 'CopyScope: 0' }).first().waitFor({ timeout: 15000 });
+    await problems.filter({ hasText: 'overlapping regions' }).first().waitFor({ state: 'detached', timeout: 15000 });
+  });
+
+  await step(page, 'lint-workspace-fills-problems', async () => {
+    await runCommand(page, 'CopyScope: Lint Workspace');
+    await page.locator('.notifications-toasts', { hasText: /CopyScope: 1 finding in \d+ files?/ }).first().waitFor({ timeout: 60000 });
+    await runCommand(page, 'View: Focus Problems');
+    await page.locator('.markers-panel', { hasText: 'ring.c' }).first().waitFor({ timeout: 15000 });
+    const rows = await problems.allInnerTexts();
+    assert.ok(rows.some((r) => r.includes('ring.c')), rows.join(' | '));
+    assert.ok(rows.some((r) => r.includes("'ring'") && r.includes(RULE)), rows.join(' | '));
+    assert.equal(rows.filter((r) => r.includes('overlapping regions')).length, 1, rows.join(' | '));
+  });
+} finally {
+  fs.writeFileSync(path.join(SHOTS, 'browser-console.log'), `${consoleLines.join('\n')}\n`);
+  await browser.close();
+  if (!process.env.BROWSER_PROFILE) fs.rmSync(PROFILE, { recursive: true, force: true });
+}
+const failed = results.filter((r) => !r.ok).length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
