@@ -73,7 +73,6 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
   if (typeNode?.type === 'sized_type_specifier') collectSpecifiers(typeNode, type);
   const out: Declared = { name: undefined, nameNode: undefined, type, init: undefined, isFunction: false, params: undefined };
   let node = declarator;
-  let behindPointer = false;
   for (let guard = 0; node && guard < 64; guard++) {
     switch (node.type) {
       case 'init_declarator':
@@ -83,7 +82,6 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
       case 'pointer_declarator':
       case 'abstract_pointer_declarator':
         type.pointerDepth++;
-        behindPointer = true;
         collectSpecifiers(node, type);
         node = field(node, 'declarator');
         continue;
@@ -96,7 +94,10 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
       }
       case 'function_declarator':
       case 'abstract_function_declarator':
-        if (behindPointer || hasPointerInside(field(node, 'declarator'))) type.functionPointer = true;
+        // `void *f(void)` is a function returning a pointer (the pointer declarator
+        // wraps the function declarator); only a pointer inside the function
+        // declarator, `void *(*fp)(void)`, makes a function pointer.
+        if (hasPointerInside(field(node, 'declarator'))) type.functionPointer = true;
         else {
           out.isFunction = true;
           out.params = field(node, 'parameters') ?? undefined;
