@@ -35,7 +35,11 @@ await Promise.all(
       minify: !watch,
       keepNames: true,
       external: e.external ?? [],
-      banner: e.shebang ? { js: '#!/usr/bin/env node' } : undefined,
+      // web-tree-sitter's ESM build reads import.meta.url, which a CJS bundle lacks.
+      define: { 'import.meta.url': '__copyscopeImportMetaUrl' },
+      banner: {
+        js: `${e.shebang ? '#!/usr/bin/env node\n' : ''}var __copyscopeImportMetaUrl = require('url').pathToFileURL(__filename).href;`,
+      },
       logLevel: 'warning',
       loader: { '.scm': 'text' },
     }),

@@ -1,0 +1,162 @@
+/**
+ * `copyscope lint [paths or globs...]`: the CI entry point.
+ * Exit codes as ESLint's: 0 clean (warnings within --max-warnings),
+ * 1 errors or too many warnings, 2 usage, configuration or internal error.
+ */
+import { availableParallelism } from 'node:os';
+import { relative, resolve } from 'node:path';
+import type { LintSettings, SeveritySetting } from '../../engine/types';
+import { readSourceFile } from '../../host/sourceFiles';
+import { ruleById } from '../../rules/index';
+import { ResultCache } from '../cache';
+import { discoverFiles } from '../files';
+import { formatJson } from '../formatters/json';
+import { formatSarif } from '../formatters/sarif';
+import { formatText } from '../formatters/text';
+import type { FileJob, FileOutcome, FixMode } from '../lintFile';
+import { writeFileAtomic } from '../output';
+import { Progress } from '../progress';
+import { countFindings, type RunReport, type SkippedFile } from '../report';
+import { runJobs } from '../runner';
+import { SettingsResolver } from '../settingsResolution';
+import { UsageError, type CliIO } from '../io';
+
+export interface LintCommandOptions {
+  format: string;
+  output?: string;
+  maxWarnings?: string;
+  rule?: string[];
+  config?: string;
+  fix?: boolean;
+  unsafeFixes?: boolean;
+  jobs?: string;
+  cache?: boolean;
+  cacheLocation?: string;
+  printConfig?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+const SEVERITIES = new Set(['off', 'info', 'warning', 'error']);
+
+export function parseRuleFlags(flags: string[] = []): LintSettings {
+  const rules: Record<string, SeveritySetting> = {};
+  for (const flag of flags) {
+    const at = flag.lastIndexOf(':');
+    const id = at < 0 ? '' : flag.slice(0, at);
+    const severity = at < 0 ? '' : flag.slice(at + 1);
+    if (!id || !SEVERITIES.has(severity)) throw new UsageError(`--rule '${flag}': expected RULE:off|info|warning|error`);
+    if (!ruleById(id)) throw new UsageError(`--rule '${flag}': unknown rule '${id}' (see 'copyscope rules')`);
+    rules[id] = severity as SeveritySetting;
+  }
+  return Object.keys(rules).length > 0 ? { rules } : {};
+}
+
+function parseCount(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value) || Number(value) < min) throw new UsageError(`${flag} '${value}': expected an integer >= ${min}`);
+  return Number(value);
+}
+
+export async function lintCommand(paths: string[], options: LintCommandOptions, io: CliIO): Promise<number> {
+  if (!['text', 'json', 'sarif'].includes(options.format)) throw new UsageError(`--format '${options.format}': expected text, json or sarif`);
+  const maxWarnings = parseCount(options.maxWarnings, '--max-warnings', -1) ?? -1;
+  const jobs = parseCount(options.jobs, '--jobs', 1) ?? availableParallelism();
+  const resolver = new SettingsResolver(options.config, parseRuleFlags(options.rule));
+
+  if (options.printConfig) {
+    const resolved = resolver.resolve(resolve(io.cwd, options.printConfig));
+    if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
+    io.stdout(`${JSON.stringify({ file: options.printConfig, configFiles: resolved.sources, ignored: resolved.ignored, settings: resolved.settings }, null, 2)}\n`);
+    return 0;
+  }
+
+  const discovery = discoverFiles(paths, io.cwd);
+  if (discovery.unmatched.length > 0) throw new UsageError(discovery.unmatched.map((p) => `no files matching '${p}'`).join('\n'));
+
+  // Validate every configuration before linting anything.
+  const planned = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
+  if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
+
+  const fix: FixMode = options.unsafeFixes ? 'unsafe' : options.fix ? 'safe' : 'none';
+  const cache = options.cache ? new ResultCache(resolve(io.cwd, options.cacheLocation ?? '.copyscope-cache'), io.version) : undefined;
+  const skipped: SkippedFile[] = [];
+  const texts = new Map<number, string>();
+  const cached = new Map<number, FileOutcome>();
+  const keys = new Map<number, string>();
+  const toRun: FileJob[] = [];
+  planned.forEach(({ path, config }, id) => {
+    const read = readSourceFile(path);
+    if (!read.ok) {
+      skipped.push({ path, reason: read.reason });
+      return;
+    }
+    texts.set(id, read.text);
+    const job: FileJob = { id, path, text: read.text, settings: config.settings, fix };
+    if (cache && fix === 'none') {
+      const key = ResultCache.key(read.text, config.settings);
+      keys.set(id, key);
+      const hit = cache.get(path, key);
+      if (hit) {
+        cached.set(id, { id, path, ...hit });
+        return;
+      }
+    }
+    toRun.push(job);
+  });
+
+  const progress = new Progress(io.stderrIsTTY && toRun.length > 20);
+  const outcomes = await runJobs(toRun, { jobs, onProgress: (done, total) => progress.update(done, total) });
+  progress.stop();
+
+  let internalErrors = 0;
+  const files: RunReport['files'] = [];
+  for (const outcome of [...outcomes, ...cached.values()].sort((a, b) => a.id - b.id)) {
+    for (const failure of outcome.ruleFailures) {
+      internalErrors++;
+      io.stderr(`copyscope: internal error in ${failure.ruleId} while linting ${relative(io.cwd, outcome.path)}: ${failure.message.split('\n')[0]}\n`);
+    }
+    if (outcome.fixedText !== undefined) {
+      try {
+        writeFileAtomic(outcome.path, outcome.fixedText);
+      } catch (error) {
+        internalErrors++;
+        io.stderr(`copyscope: cannot write fixes to ${relative(io.cwd, outcome.path)}: ${(error as Error).message}\n`);
+        continue;
+      }
+    }
+    if (cache && keys.has(outcome.id) && outcome.ruleFailures.length === 0) cache.set(outcome.path, keys.get(outcome.id)!, outcome);
+    const findings = options.quiet ? outcome.findings.filter((f) => f.severity === 'error') : outcome.findings;
+    const unusedDirectives = options.quiet ? [] : outcome.unusedDirectives;
+    files.push({ ...outcome, findings, unusedDirectives, text: outcome.fixedText ?? texts.get(outcome.id)! });
+  }
+  cache?.save();
+  for (const s of skipped) io.stderr(`copyscope: skipped ${relative(io.cwd, s.path)}: ${s.reason}\n`);
+
+  const report: RunReport = { cwd: io.cwd, files, skipped, version: io.version };
+  const rendered =
+    options.format === 'json' ? formatJson(report) : options.format === 'sarif' ? formatSarif(report) : formatText(report, options.output === undefined && options.color !== false && io.stdoutIsTTY);
+  if (options.output) {
+    try {
+      writeFileAtomic(resolve(io.cwd, options.output), rendered);
+    } catch (error) {
+      io.stderr(`copyscope: cannot write ${options.output}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  } else {
+    io.stdout(rendered);
+  }
+  if (internalErrors > 0) return 2;
+  const counts = countFindings(report);
+  if (counts.errors > 0) return 1;
+  if (maxWarnings >= 0 && counts.warnings > maxWarnings) {
+    io.stderr(`copyscope: too many warnings (${counts.warnings}); maximum allowed is ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function configErrors(errors: string[], io: CliIO): number {
+  for (const e of [...new Set(errors)]) io.stderr(`copyscope: invalid configuration: ${e}\n`);
+  return 2;
+}

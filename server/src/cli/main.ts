@@ -1,0 +1,87 @@
+/**
+ * The `copyscope` command line. The only code that touches argv, stdout and
+ * exit codes; everything it does goes through the engine.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import pkg from '../../../package.json';
+import { lintCommand } from './commands/lint';
+import { rulesCommand } from './commands/rules';
+import { UsageError, type CliIO } from './io';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('copyscope')
+    .description('Find needless copies, missed I/O overlap and races in C code.')
+    .version(pkg.version, '-v, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('lint')
+    .description('lint C files, directories (recursing into .c and .h files) or globs')
+    .argument('[paths...]', 'files, directories or globs (default: .)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--max-warnings <n>', 'exit with 1 when there are more warnings than this')
+    .option('--rule <rule:severity>', 'override a rule: RULE:off|info|warning|error (repeatable)', collect)
+    .option('-c, --config <file>', 'use this configuration file instead of looking for .copyscope.json')
+    .option('--fix', 'apply safe fixes to the files')
+    .option('--unsafe-fixes', 'apply unsafe (suggested) fixes too; implies --fix')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)')
+    .option('--cache', 'reuse results of unchanged files')
+    .option('--cache-location <file>', 'where --cache keeps its data', '.copyscope-cache')
+    .option('--print-config <file>', 'print the settings that apply to a file and exit')
+    .option('-q, --quiet', 'report errors only')
+    .option('--no-color', 'no colours in text output')
+    .action(async (paths: string[], options) => {
+      exitCode = await lintCommand(paths, options, io);
+    });
+
+  program
+    .command('rules')
+    .description('list the rules')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((options: { format: string }) => {
+      exitCode = rulesCommand(options, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2; // commander already printed the message
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`copyscope: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`copyscope: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.COPYSCOPE_DEBUG) io.stderr(`${(error as Error).stack ?? ''}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIO = {
+    cwd: process.cwd(),
+    version: pkg.version,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`copyscope: internal error: ${String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

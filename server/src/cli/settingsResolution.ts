@@ -1,0 +1,71 @@
+/**
+ * The settings each file is linted with: `.copyscope.json` files found by
+ * walking up from the file (inner files override outer ones; `"root": true`
+ * stops the walk), or the one given with --config, then --rule flags.
+ *
+ * Invariant: every configuration file involved is validated before any file
+ * is linted; one invalid file stops the run (exit 2) with messages naming the
+ * file and the key.
+ */
+import { dirname, resolve } from 'node:path';
+import { configToSettings, mergeSettings, type CopyScopeConfig } from '../engine/config';
+import type { LintSettings } from '../engine/types';
+import { findConfigFile, loadConfigFile } from '../host/configFiles';
+import { ignoredByPatterns } from './files';
+
+export interface ResolvedConfig {
+  settings: LintSettings;
+  /** Config files that applied, outermost first. */
+  sources: string[];
+  ignored: boolean;
+}
+
+export class SettingsResolver {
+  private readonly loaded = new Map<string, CopyScopeConfig>();
+  readonly errors: string[] = [];
+
+  constructor(private readonly explicitConfig: string | undefined, private readonly overrides: LintSettings) {
+    if (explicitConfig) this.load(resolve(explicitConfig));
+  }
+
+  resolve(file: string): ResolvedConfig {
+    const chain = this.explicitConfig ? [resolve(this.explicitConfig)] : this.chainFor(file);
+    let settings: LintSettings = {};
+    let ignored = false;
+    for (const path of chain) {
+      const config = this.load(path);
+      if (!config) continue;
+      settings = mergeSettings(settings, configToSettings(config));
+      if (ignoredByPatterns(file, dirname(path), config.ignorePatterns)) ignored = true;
+    }
+    return { settings: mergeSettings(settings, this.overrides), sources: chain, ignored };
+  }
+
+  /** Config files from the outermost applicable one to the nearest. */
+  private chainFor(file: string): string[] {
+    const chain: string[] = [];
+    let from = dirname(resolve(file));
+    for (let guard = 0; guard < 256; guard++) {
+      const found = findConfigFile(from);
+      if (!found) break;
+      chain.unshift(found);
+      if (this.load(found)?.root) break;
+      const parent = dirname(dirname(found));
+      if (parent === dirname(found)) break;
+      from = parent;
+    }
+    return chain;
+  }
+
+  private load(path: string): CopyScopeConfig | undefined {
+    if (this.loaded.has(path)) return this.loaded.get(path);
+    const result = loadConfigFile(path);
+    if (!result.ok) {
+      this.errors.push(...result.errors);
+      this.loaded.set(path, undefined as unknown as CopyScopeConfig);
+      return undefined;
+    }
+    this.loaded.set(path, result.config);
+    return result.config;
+  }
+}
