@@ -83,7 +83,10 @@ export class Constants {
     if (!expr) return undefined;
     if (expr.kind === 'string') return expr.value.length + 1;
     const type = this.typeOfExpr(expr, names);
-    return type ? this.types.sizeOf(type) : undefined;
+    if (type) return this.types.sizeOf(type);
+    // `sizeof(u32)` parses as an expression when the parser cannot know `u32` is a typedef.
+    if (expr.kind === 'ident' && this.types.typedefs.has(expr.name)) return this.types.sizeOf(namedType(expr.name));
+    return undefined;
   }
 
   /** Static type of a simple lvalue expression, when it can be read off declarations. */
@@ -112,6 +115,10 @@ export class Constants {
         return undefined;
     }
   }
+}
+
+function namedType(base: string): TypeRef {
+  return { base, pointerDepth: 0, arrayDims: [], qualifiers: [], storage: [], atomic: false, functionPointer: false };
 }
 
 /** The type of `*e` or `e[i]` given the type of `e`. */
@@ -203,7 +210,7 @@ class MacroEvaluator {
       this.pos++;
       const stars = words.filter((w) => w === '*').length;
       const base = words.filter((w) => w !== '*' && w !== 'const' && w !== 'volatile').join(' ');
-      return this.types.sizeOf({ base, pointerDepth: stars, arrayDims: [], qualifiers: [], storage: [], atomic: false, functionPointer: false });
+      return this.types.sizeOf({ ...namedType(base), pointerDepth: stars });
     }
     if (/^\d|^0[xX]/.test(token)) return parseCNumber(token);
     if (/^[A-Za-z_]/.test(token)) return this.constants.valueOfName(token);

@@ -61,13 +61,36 @@ export function linearOf(e: Expr, fn: FunctionModel): Linear {
     const r = linearOf(x.right, fn);
     return x.op === '+' ? linearSub(l, linearSub(linearConstant(0), r)) : linearSub(l, r);
   }
-  if (x.kind === 'binary' && x.op === '*') {
-    const lc = fn.fold(x.left);
-    const rc = fn.fold(x.right);
-    if (lc !== undefined) return scale(linearOf(x.right, fn), lc);
-    if (rc !== undefined) return scale(linearOf(x.left, fn), rc);
-  }
+  if (x.kind === 'binary' && x.op === '*') return linearMul(linearOf(x.left, fn), linearOf(x.right, fn)) ?? opaque(x);
+  if (x.kind === 'sizeof') return { constant: 0, terms: new Map([[exprKey(x), 1]]) };
+  return opaque(x);
+}
+
+function opaque(x: Expr): Linear {
   return { constant: 0, terms: new Map([[exprKey(x), 1]]) };
+}
+
+/** Product of two linear forms as a sum of monomials (keys are sorted factor lists joined by '*'). */
+export function linearMul(a: Linear, b: Linear): Linear | undefined {
+  if (a.terms.size * b.terms.size > 16) return undefined;
+  const terms = new Map<string, number>();
+  const add = (key: string, coef: number): void => {
+    if (coef !== 0) terms.set(key, (terms.get(key) ?? 0) + coef);
+  };
+  for (const [k, v] of a.terms) add(k, v * b.constant);
+  for (const [k, v] of b.terms) add(k, v * a.constant);
+  for (const [ka, va] of a.terms) for (const [kb, vb] of b.terms) add([...ka.split('*'), ...kb.split('*')].sort().join('*'), va * vb);
+  for (const [k, v] of [...terms]) if (v === 0) terms.delete(k);
+  return { constant: a.constant * b.constant, terms };
+}
+
+/** True when `l` is provably <= 0: sizes (`sizeof` terms) are positive. */
+export function linearProvablyNonPositive(l: Linear): boolean {
+  if (l.constant > 0) return false;
+  for (const [key, coef] of l.terms) {
+    if (coef > 0 || !/^sizeof\([^*]*\)$/.test(key)) return false;
+  }
+  return true;
 }
 
 function scale(l: Linear, k: number): Linear {
@@ -110,8 +133,7 @@ export function regionOf(e: Expr, fn: FunctionModel): Region | undefined {
       if (x.op !== '+' && x.op !== '-') return undefined;
       const base = regionOf(x.left, fn);
       if (!base) return undefined;
-      const elem = pointeeSize(x.left, fn) ?? 1;
-      const delta = scale(linearOf(x.right, fn), x.op === '+' ? elem : -elem);
+      const delta = scaleByElement(linearOf(x.right, fn), x.left, fn, x.op === '+' ? 1 : -1);
       return { ...base, offset: linearSub(base.offset, linearSub(linearConstant(0), delta)) };
     }
     default:
@@ -122,8 +144,16 @@ export function regionOf(e: Expr, fn: FunctionModel): Region | undefined {
 function indexed(object: Expr, index: Expr, fn: FunctionModel): Region | undefined {
   const base = regionOf(object, fn);
   if (!base) return undefined;
-  const elem = pointeeSize(object, fn) ?? 1;
-  return { ...base, offset: linearSub(base.offset, scale(linearOf(index, fn), -elem)) };
+  return { ...base, offset: linearSub(base.offset, scaleByElement(linearOf(index, fn), object, fn, -1)) };
+}
+
+/** `count` elements of what `pointer` points to, in bytes; an unknown element size stays symbolic. */
+function scaleByElement(count: Linear, pointer: Expr, fn: FunctionModel, sign: number): Linear {
+  const elem = pointeeSize(pointer, fn);
+  if (elem !== undefined) return scale(count, elem * sign);
+  const type = fn.typeOf(stripCasts(pointer));
+  const unit: Linear = { constant: 0, terms: new Map([[`sizeof(${type ? type.base : exprKey(pointer)})`, sign]]) };
+  return linearMul(count, unit) ?? scale(count, sign);
 }
 
 /** An array names its own storage; a pointer names the storage it points to. */

@@ -5,7 +5,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import { apiEffect } from '../../model/apiEffects';
-import { exprKey, linearConstant, linearIsConstant, linearOf, linearSub, regionOf, type Linear } from '../../model/regions';
+import { exprKey, linearConstant, linearIsConstant, linearOf, linearProvablyNonPositive, linearSub, regionOf, type Linear } from '../../model/regions';
 import type { FunctionModel } from '../../model/functionModel';
 import type { CallExpr } from '../../model/walk';
 import { argByRole, sizeArg, textOf } from '../callArgs';
@@ -62,6 +62,10 @@ function overlapOf(call: CallExpr, fn: FunctionModel): Overlap | undefined {
     // Different keys may still alias (two pointer parameters): stay silent.
     if (!src || src.base !== dst.base) continue;
     const distance = linearSub(src.offset, dst.offset);
+    // Two symbolic offsets (`&a[4 + k]`, `&a[8 + j]`) say nothing about their distance: stay silent.
+    if (!linearIsConstant(src.offset) && !linearIsConstant(dst.offset)) {
+      if (!linearIsConstant(distance)) continue;
+    }
     const length = lengthOf(call, fn);
     if (!mayOverlap(distance, length)) continue;
     return { base: exprKey(dst.baseExpr), detail: describeDistance(distance, fn.file.text, srcExpr, dstExpr) };
@@ -93,7 +97,7 @@ function mayOverlap(distance: Linear, length: Linear | undefined): boolean {
   // `memcpy(buf, buf + n, n)`: the gap equals the length, the ranges only touch.
   const diff = linearSub(length, distance);
   const negDiff = linearSub(length, linearSub(linearConstant(0), distance));
-  return !(linearIsConstant(diff) && diff.constant <= 0) && !(linearIsConstant(negDiff) && negDiff.constant <= 0);
+  return !linearProvablyNonPositive(diff) && !linearProvablyNonPositive(negDiff);
 }
 
 function provablyAtMost(length: Linear, gap: number): boolean {
