@@ -73,11 +73,20 @@ export function mergeSettings(base: LintSettings, over: LintSettings): LintSetti
   };
 }
 
+/** A JSON pointer (`/rules/copy~1x`) as a dotted key (`rules.copy/x`). */
+function pointerToKey(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+}
+
 function describeError(e: ErrorObject): string {
-  const key = e.instancePath ? `"${e.instancePath.slice(1).replace(/\//g, '.')}"` : 'top level';
+  const key = e.instancePath ? `"${pointerToKey(e.instancePath)}"` : 'top level';
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    const path = e.instancePath ? `${e.instancePath.slice(1).replace(/\//g, '.')}.` : '';
+    const path = e.instancePath ? `${pointerToKey(e.instancePath)}.` : '';
     return `"${path}${extra}": unknown key`;
   }
   if (e.keyword === 'enum') return `${key}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -1,0 +1,170 @@
+/**
+ * `copyscope lint` end to end through the built bundle: exit codes, formats,
+ * configuration errors, fixes, caching, skipping, workers, directives.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, scratch } from '../helpers/cli';
+
+const OVERLAP = `#include <string.h>\nvoid shift(char *buf, unsigned long n) {\n    memcpy(buf, buf + 1, n - 1);\n}\n`;
+const CLEAN = `#include <string.h>\nvoid copy(char *dst, const char *src, unsigned long n) {\n    memcpy(dst, src, n);\n}\n`;
+
+describe('exit codes and text output', () => {
+  it('0 for clean code, with a summary', () => {
+    const dir = scratch({ 'a.c': CLEAN });
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('no problems in 1 file');
+  });
+
+  it('1 for an error, in path:line:col: severity: message [rule] form', () => {
+    const dir = scratch({ 'src/a.c': OVERLAP });
+    const r = runCli(['lint', 'src'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^src\/a\.c:3:5: error: 'memcpy' copies between overlapping regions of 'buf' .* \[copy\/overlapping-memcpy\]$/m);
+    expect(r.stdout).toContain('1 problem (1 error, 0 warnings)');
+  });
+
+  it('--rule downgrades to a warning; --max-warnings decides', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    expect(runCli(['lint', '--rule', 'copy/overlapping-memcpy:warning', 'a.c'], dir).status).toBe(0);
+    const over = runCli(['lint', '--rule', 'copy/overlapping-memcpy:warning', '--max-warnings', '0', 'a.c'], dir);
+    expect(over.status).toBe(1);
+    expect(over.stderr).toContain('too many warnings (1)');
+    expect(runCli(['lint', '--rule', 'copy/overlapping-memcpy:off', 'a.c'], dir).status).toBe(0);
+  });
+
+  it('2 for usage errors, without a stack trace', () => {
+    const dir = scratch({ 'a.c': CLEAN });
+    for (const args of [['lint', 'missing.c'], ['lint', '--rule', 'nope/nope:error', 'a.c'], ['lint', '--rule', 'copy/overlapping-memcpy:loud', 'a.c'], ['lint', '--jobs', '0', 'a.c'], ['lint', '--format', 'xml', 'a.c'], ['frobnicate']]) {
+      const r = runCli(args, dir);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('--quiet reports errors only', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    const r = runCli(['lint', '--quiet', '--rule', 'copy/overlapping-memcpy:warning', 'a.c'], dir);
+    expect(r.stdout).not.toContain('overlapping');
+  });
+
+  it('--version and rules', () => {
+    const dir = scratch({});
+    const version = runCli(['--version'], dir);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const rules = runCli(['rules', '--format', 'json'], dir);
+    const list = JSON.parse(rules.stdout) as { id: string; docs: string }[];
+    expect(list.map((r) => r.id)).toContain('copy/overlapping-memcpy');
+    expect(list.every((r) => r.docs.endsWith(`${r.id}.md`))).toBe(true);
+  });
+});
+
+describe('configuration', () => {
+  it('.copyscope.json found by walking up applies to nested files', () => {
+    const dir = scratch({ '.copyscope.json': '{"rules": {"copy/overlapping-memcpy": "off"}}', 'deep/er/a.c': OVERLAP });
+    expect(runCli(['lint', '.'], dir).status).toBe(0);
+    const printed = JSON.parse(runCli(['lint', '--print-config', 'deep/er/a.c'], dir).stdout) as { settings: { rules: Record<string, string> } };
+    expect(printed.settings.rules['copy/overlapping-memcpy']).toBe('off');
+  });
+
+  it('an invalid file names the file and the key, exits 2 and lints nothing', () => {
+    const dir = scratch({ 'sub/.copyscope.json': '{"rules": {"copy/overlaping-memcpy": "error"}, "colour": true}', 'sub/a.c': OVERLAP, 'b.c': OVERLAP });
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(join('sub', '.copyscope.json'));
+    expect(r.stderr).toContain('"colour": unknown key');
+    expect(r.stdout).toBe('');
+  });
+
+  it('unknown rule ids suggest the right one; bad severities are named', () => {
+    const dir = scratch({ '.copyscope.json': '{"rules": {"copy/overlaping-memcpy": "error", "copy/overlapping-memcpy": "loud"}}', 'a.c': CLEAN });
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('"rules.copy/overlapping-memcpy"');
+    const typo = runCli(['lint', '.'], scratch({ '.copyscope.json': '{"rules": {"copy/overlaping-memcpy": "error"}}', 'a.c': CLEAN }));
+    expect(typo.stderr).toContain('unknown rule');
+  });
+
+  it('invalid JSON is a clear error', () => {
+    const r = runCli(['lint', '.'], scratch({ '.copyscope.json': '{"rules": ', 'a.c': CLEAN }));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\.copyscope\.json: invalid JSON/);
+  });
+
+  it('ignorePatterns and .gitignore skip files', () => {
+    const dir = scratch({ '.copyscope.json': '{"ignorePatterns": ["gen/"]}', 'gen/a.c': OVERLAP, '.gitignore': 'build/\n', 'build/b.c': OVERLAP, 'ok.c': CLEAN });
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('in 1 file');
+  });
+});
+
+describe('directives', () => {
+  it('suppress findings; unused ones are reported', () => {
+    const text = OVERLAP.replace('    memcpy', '    // copyscope-disable-next-line copy/overlapping-memcpy -- n is 1 here\n    memcpy') + '// copyscope-disable-next-line copy/overlapping-memcpy\nint x;\n';
+    const r = runCli(['lint', 'a.c'], scratch({ 'a.c': text }));
+    expect(r.stdout).not.toContain('overlapping regions');
+    expect(r.stdout).toMatch(/a\.c:6:1: warning: unused copyscope-disable-next-line directive .*\[unused-directive\]/);
+  });
+});
+
+describe('fixes and output files', () => {
+  it('--fix applies safe fixes atomically and reports what remains', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    const r = runCli(['lint', '--fix', 'a.c'], dir);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, 'a.c'), 'utf8')).toBe(OVERLAP.replace('memcpy', 'memmove'));
+  });
+
+  it('--output writes the report to a file', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    const r = runCli(['lint', '--format', 'json', '--output', 'report.json', 'a.c'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { files: { findings: { line: number; column: number; ruleId: string }[] }[] };
+    expect(report.files[0]!.findings[0]).toMatchObject({ ruleId: 'copy/overlapping-memcpy', line: 3, column: 5 });
+  });
+});
+
+describe('robust file handling', () => {
+  it('binary and unreadable files are reported and skipped; the rest is linted', () => {
+    const dir = scratch({ 'bin.c': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]), 'locked.c': OVERLAP, 'a.c': OVERLAP });
+    chmodSync(join(dir, 'locked.c'), 0o000);
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('skipped bin.c: binary file');
+    if (process.getuid?.() !== 0) expect(r.stderr).toContain('skipped locked.c');
+    expect(r.stdout).toContain('a.c:3:5');
+  });
+
+  it('--cache reuses stored results for unchanged content and settings', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    expect(runCli(['lint', '--cache', 'a.c'], dir).status).toBe(1);
+    const cachePath = join(dir, '.copyscope-cache');
+    expect(existsSync(cachePath)).toBe(true);
+    // Tamper with the stored message: a cache hit must show it.
+    const cache = JSON.parse(readFileSync(cachePath, 'utf8')) as { entries: Record<string, { outcome: { findings: { message: string }[] } }> };
+    const entry = Object.values(cache.entries)[0]!;
+    entry.outcome.findings[0]!.message = 'from the cache';
+    writeFileSync(cachePath, JSON.stringify(cache));
+    expect(runCli(['lint', '--cache', 'a.c'], dir).stdout).toContain('from the cache');
+    // Different settings miss the cache.
+    expect(runCli(['lint', '--cache', '--rule', 'copy/overlapping-memcpy:warning', 'a.c'], dir).stdout).not.toContain('from the cache');
+  });
+
+  it('--jobs 2 gives the same report as --jobs 1', () => {
+    const files: Record<string, string> = {};
+    // Enough text (> 256 KiB) for the worker pool to be used.
+    const filler = `static int filler_%(void) { return %; }\n`;
+    for (let i = 0; i < 12; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`) + Array.from({ length: 800 }, (_, k) => filler.replace(/%/g, String(k))).join('');
+    const dir = scratch(files);
+    const one = runCli(['lint', '--jobs', '1', '--format', 'json', '.'], dir);
+    const two = runCli(['lint', '--jobs', '2', '--format', 'json', '.'], dir);
+    expect(two.status).toBe(1);
+    expect(two.stdout).toBe(one.stdout);
+    expect((JSON.parse(two.stdout) as { files: unknown[] }).files).toHaveLength(12);
+  });
+});
