@@ -9,6 +9,7 @@ import type { NameTypes } from './constants';
 import type { FileModel } from './fileModel';
 import type { Expr, FunctionIR, Range, Stmt, TypeRef } from './ir';
 import { collectCalls, forEachStmt, type CallSite } from './walk';
+import { buildCfg, canReturn, isNoReturnCall, type Cfg } from './cfg';
 
 export type SymbolKind = 'local' | 'param' | 'global';
 
@@ -29,6 +30,7 @@ export class FunctionModel implements NameTypes {
   readonly locals: VarSymbol[] = [];
   readonly params: VarSymbol[];
   private callSites: CallSite[] | undefined;
+  private cfgCache: Cfg | undefined;
 
   constructor(readonly ir: FunctionIR, readonly file: FileModel) {
     this.params = ir.params.map((p) => ({
@@ -45,6 +47,19 @@ export class FunctionModel implements NameTypes {
   get calls(): CallSite[] {
     this.callSites ??= collectCalls(this.ir.body);
     return this.callSites;
+  }
+
+  /**
+   * The control-flow graph (cfg.ts), built on first use and shared by all
+   * rules. Calls that do not return: the library list, `assert(0)`, and
+   * functions of this file that can never return.
+   */
+  get cfg(): Cfg {
+    if (!this.cfgCache) {
+      const fold = (e: Expr): number | undefined => this.fold(e);
+      this.cfgCache = buildCfg(this.ir, { fold, isNoReturn: (c) => isNoReturnCall(c, fold) || this.calleeNeverReturns(c.name) });
+    }
+    return this.cfgCache;
   }
 
   /** The variable a name refers to at offset `at`. */
@@ -80,6 +95,24 @@ export class FunctionModel implements NameTypes {
     return this.file.constants.typeOfExpr(e, this);
   }
 
+  /**
+   * A function of this file that can never return (`die()` calling `exit`).
+   * One level deep: the callee's own graph is built with the library list
+   * only, so finding this out never lowers more than the callee.
+   */
+  private calleeNeverReturns(name: string | undefined): boolean {
+    if (!name || name === this.name) return false;
+    let known = noReturnCache.get(this.file);
+    if (!known) noReturnCache.set(this.file, (known = new Map()));
+    const cached = known.get(name);
+    if (cached !== undefined) return cached;
+    const entry = this.file.functionNamed(name);
+    const callee = entry ? this.file.model(entry) : undefined;
+    const result = callee !== undefined && !canReturn(buildCfg(callee.ir, { fold: (e) => callee.fold(e) }));
+    known.set(name, result);
+    return result;
+  }
+
   private collectLocals(): void {
     forEachStmt(this.ir.body, (s, ancestors) => {
       if (s.kind !== 'decl') return;
@@ -93,6 +126,9 @@ export class FunctionModel implements NameTypes {
     });
   }
 }
+
+/** Per file: which of its functions can never return. */
+const noReturnCache = new WeakMap<FileModel, Map<string, boolean>>();
 
 function enclosingScope(ancestors: readonly Stmt[], self: Stmt): Range {
   for (let i = ancestors.length - 1; i >= 0; i--) {
