@@ -21,7 +21,7 @@ export function fixtureFiles(dir = ROOT): string[] {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...fixtureFiles(path));
-    else if (name.endsWith('.c') && !name.endsWith('.fixed.c')) out.push(path);
+    else if (name.endsWith('.c') && !/\.(unsafe-)?fixed\.c$/.test(name)) out.push(path);
   }
   return out;
 }
