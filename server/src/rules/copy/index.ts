@@ -1,7 +1,9 @@
 /** copy/ rules: copies that are wrong or wasteful. One line per rule. */
 import type { Rule } from '../../engine/rule';
 import { overlappingMemcpy } from './overlapping-memcpy';
+import { sizeofPointer } from './sizeof-pointer';
 
 export const copyRules: Rule[] = [
   overlappingMemcpy,
+  sizeofPointer,
 ];
