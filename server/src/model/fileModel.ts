@@ -156,8 +156,10 @@ export class FileModel implements NameTypes {
     }
     if (typeNode.type !== 'struct_specifier' && typeNode.type !== 'union_specifier') return;
     const fields: { name: string; type: TypeRef }[] = [];
+    let bitFields = false;
     for (const f of body.namedChildren) {
       if (!f || f.type !== 'field_declaration') continue;
+      if (f.namedChildren.some((c) => c?.type === 'bitfield_clause')) bitFields = true;
       const fieldType = f.childForFieldName('type');
       this.typeSpecifiers(fieldType);
       for (const declarator of f.childrenForFieldName('declarator')) {
@@ -167,6 +169,6 @@ export class FileModel implements NameTypes {
       }
     }
     const name = baseTypeName(typeNode);
-    this.types.structs.set(name, { name, fields, isUnion: typeNode.type === 'union_specifier' });
+    this.types.structs.set(name, { name, fields, isUnion: typeNode.type === 'union_specifier', ...(bitFields ? { bitFields } : {}) });
   }
 }

@@ -33,6 +33,11 @@ export interface StructInfo {
   name: string;
   fields: StructField[];
   isUnion: boolean;
+  /**
+   * True when a member is a bit-field: the layout computed here counts each
+   * bit-field as a whole member, so `sizeOf` over-estimates such a struct.
+   */
+  bitFields?: boolean;
 }
 
 /** Evaluates an array dimension; supplied by the constant folder. */
