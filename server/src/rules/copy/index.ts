@@ -1,9 +1,11 @@
 /** copy/ rules: copies that are wrong or wasteful. One line per rule. */
 import type { Rule } from '../../engine/rule';
+import { overflowingCopy } from './overflowing-copy';
 import { overlappingMemcpy } from './overlapping-memcpy';
 import { sizeofPointer } from './sizeof-pointer';
 
 export const copyRules: Rule[] = [
+  overflowingCopy,
   overlappingMemcpy,
   sizeofPointer,
 ];

@@ -1,0 +1,207 @@
+/**
+ * copy/overflowing-copy: a copy, fill or I/O call whose byte count is a
+ * compile-time constant larger than the object it writes (or, for calls
+ * that read exactly that many bytes, the object it reads).
+ *
+ * Object sizes are only taken where they are certain: array variables,
+ * `&object`, string literals, and array members that are not the last
+ * member of a struct (a trailing array may be the "struct hack", allocated
+ * longer than declared). Pointers, whose target size is unknown, are never
+ * judged.
+ */
+import type { Rule } from '../../engine/rule';
+import { apiEffect, type ApiEffect } from '../../model/apiEffects';
+import type { FunctionModel } from '../../model/functionModel';
+import type { Expr, TypeRef } from '../../model/ir';
+import { regionOf } from '../../model/regions';
+import { forEachExpr, stripCasts, type CallExpr } from '../../model/walk';
+import { textOf } from '../callArgs';
+
+/** How each checked call uses its count: `exact` moves exactly that many bytes, `upTo` at most that many. */
+const CHECKED: Record<string, { dst?: 'exact' | 'upTo'; src?: 'exact' }> = {
+  memcpy: { dst: 'exact', src: 'exact' },
+  memmove: { dst: 'exact', src: 'exact' },
+  mempcpy: { dst: 'exact', src: 'exact' },
+  memset: { dst: 'exact' },
+  bzero: { dst: 'exact' },
+  strncpy: { dst: 'exact' },
+  snprintf: { dst: 'upTo' },
+  vsnprintf: { dst: 'upTo' },
+  fgets: { dst: 'upTo' },
+  read: { dst: 'upTo' },
+  pread: { dst: 'upTo' },
+  pread64: { dst: 'upTo' },
+  recv: { dst: 'upTo' },
+  recvfrom: { dst: 'upTo' },
+  fread: { dst: 'upTo' },
+  write: { src: 'exact' },
+  pwrite: { src: 'exact' },
+  pwrite64: { src: 'exact' },
+  send: { src: 'exact' },
+  sendto: { src: 'exact' },
+  fwrite: { src: 'exact' },
+};
+
+export const overflowingCopy: Rule = {
+  id: 'copy/overflowing-copy',
+  summary: 'A constant byte count is larger than the object a copy writes or reads.',
+  defaultSeverity: 'error',
+  fix: 'none',
+  messages: {
+    dstExact: "'{{callee}}' writes {{count}} bytes into '{{object}}', which has {{size}}: {{over}} bytes past its end are overwritten",
+    dstUpTo: "'{{callee}}' may write up to {{count}} bytes into '{{object}}', which has {{size}}: a long enough input overflows it by {{over}} bytes",
+    srcExact: "'{{callee}}' reads {{count}} bytes from '{{object}}', which has {{size}}: {{over}} bytes past its end are read",
+  },
+  candidates: /\b(?:mem(?:p?cpy|move|set)|bzero|strncpy|v?snprintf|fgets|p?read(?:64)?|recv(?:from)?|fread|p?write(?:64)?|send(?:to)?|fwrite)\s*\(/,
+  check(ctx) {
+    for (const fn of ctx.functions()) {
+      for (const site of fn.calls) {
+        const how = site.name ? CHECKED[site.name] : undefined;
+        if (!how) continue;
+        const call = site.call;
+        const effect = apiEffect(call.name)!;
+        const count = byteCount(call, effect, fn);
+        // A count that does not fold to a constant cannot be judged.
+        if (count === undefined || count <= 0) continue;
+        // A `sizeof` of a bit-field or packed struct: the model's size is not the compiler's.
+        if (!countIsExact(call, effect, fn)) continue;
+        for (const role of ['dst', 'src'] as const) {
+          const mode = how[role];
+          const argIndex = effect.args.findIndex((a) => a.role === role);
+          const arg = mode && argIndex >= 0 ? call.args[argIndex] : undefined;
+          if (!mode || !arg) continue;
+          const object = objectBytes(arg, fn);
+          if (!object || count <= object.bytes) continue;
+          const text = fn.file.text;
+          ctx.report({
+            messageId: role === 'src' ? 'srcExact' : mode === 'exact' ? 'dstExact' : 'dstUpTo',
+            data: { callee: call.name!, count, object: textOf(text, arg), size: plural(object.bytes), over: count - object.bytes },
+            range: countRange(call, effect),
+            related: object.declared ? [{ range: object.declared, message: `'${object.name}' is declared here with ${plural(object.bytes)}` }] : [],
+            functionName: fn.name,
+          });
+          break;
+        }
+      }
+    }
+  },
+};
+
+function plural(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
+}
+
+/** The folded byte count (`fread`/`fwrite`: size × count). */
+function byteCount(call: CallExpr, effect: ApiEffect, fn: FunctionModel): number | undefined {
+  if (effect.sizeProduct) {
+    const a = fn.fold(call.args[effect.sizeProduct[0]]);
+    const b = fn.fold(call.args[effect.sizeProduct[1]]);
+    return a === undefined || b === undefined ? undefined : a * b;
+  }
+  return effect.sizeArg === undefined ? undefined : fn.fold(call.args[effect.sizeArg]);
+}
+
+/** Where the squiggle goes: the count argument (both factors for `fread`/`fwrite`). */
+function countRange(call: CallExpr, effect: ApiEffect): { start: number; end: number } {
+  if (effect.sizeProduct) {
+    const a = call.args[effect.sizeProduct[0]]!;
+    const b = call.args[effect.sizeProduct[1]]!;
+    return { start: a.range.start, end: b.range.end };
+  }
+  return call.args[effect.sizeArg!]!.range;
+}
+
+interface ObjectBytes {
+  /** Bytes from the argument's address to the end of the object. */
+  bytes: number;
+  name: string;
+  declared: { start: number; end: number } | undefined;
+}
+
+/** Bytes available at a pointer argument, when the object behind it is certain. */
+function objectBytes(arg: Expr, fn: FunctionModel): ObjectBytes | undefined {
+  const x = stripCasts(arg);
+  if (x.kind === 'string') {
+    // Wide and UTF-16/32 literals have wider characters; leave them alone.
+    if (/^[LuU]/.test(textOf(fn.file.text, x))) return undefined;
+    return { bytes: new TextEncoder().encode(x.value).length + 1, name: textOf(fn.file.text, x), declared: undefined };
+  }
+  const region = regionOf(x, fn);
+  if (!region || region.offset.terms.size > 0) return undefined;
+  const base = stripCasts(region.baseExpr);
+  let size: number | undefined;
+  if (region.base.startsWith('&')) {
+    // `&s.field`: copies that span several members on purpose are common; only whole variables count.
+    if (base.kind !== 'ident') return undefined;
+    size = region.baseSize;
+  } else if (base.kind === 'ident') {
+    // A pointer (or an array parameter, which is one) designates storage of unknown size.
+    if (!region.baseIsArray || region.symbol?.kind === 'param') return undefined;
+    size = region.baseSize;
+  } else if (base.kind === 'field') {
+    if (!region.baseIsArray || !isFixedMember(base, fn)) return undefined;
+    size = region.baseSize;
+  }
+  if (size === undefined || size <= 0 || !layoutIsExact(region.symbol?.type, fn)) return undefined;
+  const bytes = size - region.offset.constant;
+  // An offset outside the object is a different problem (and usually a misread of the code).
+  if (bytes <= 0 || region.offset.constant < 0) return undefined;
+  const symbol = region.symbol;
+  return { bytes, name: symbol?.name ?? textOf(fn.file.text, base), declared: base.kind === 'ident' && symbol ? symbol.range : undefined };
+}
+
+/**
+ * An array member whose declared size is its real size: not the last member
+ * of its struct (the struct hack allocates a trailing array longer than
+ * declared, whatever its declared length) and not in a union (the union is
+ * as large as its largest member).
+ */
+function isFixedMember(member: Extract<Expr, { kind: 'field' }>, fn: FunctionModel): boolean {
+  const objectType = fn.typeOf(member.object);
+  if (!objectType) return false;
+  let owner: TypeRef = fn.file.types.resolve(objectType);
+  if (member.arrow) {
+    if (owner.pointerDepth !== 1 || owner.arrayDims.length > 0) return false;
+    owner = { ...owner, pointerDepth: 0 };
+  }
+  const info = fn.file.types.structs.get(owner.base);
+  if (!info || info.isUnion) return false;
+  const index = info.fields.findIndex((f) => f.name === member.field);
+  return index >= 0 && index < info.fields.length - 1 && layoutIsExact(owner, fn);
+}
+
+/** Struct layouts the model computes are exact unless a bit-field or a packing attribute is involved. */
+function layoutIsExact(type: TypeRef | undefined, fn: FunctionModel, depth = 0): boolean {
+  if (!type || depth > 8) return true;
+  const resolved = fn.file.types.resolve(type);
+  if (resolved.pointerDepth > 0 || resolved.functionPointer) return true;
+  const info = fn.file.types.structs.get(resolved.base);
+  if (!info) return true;
+  if (info.bitFields || mayPack(fn.file)) return false;
+  return info.fields.every((f) => layoutIsExact(f.type, fn, depth + 1));
+}
+
+/** Every `sizeof` in a count has an exact layout. */
+function countIsExact(call: CallExpr, effect: ApiEffect, fn: FunctionModel): boolean {
+  const args = effect.sizeProduct ? effect.sizeProduct.map((i) => call.args[i]) : [call.args[effect.sizeArg!]];
+  let exact = true;
+  for (const arg of args) {
+    if (!arg) continue;
+    forEachExpr(arg, (e) => {
+      if (e.kind === 'sizeof') exact &&= layoutIsExact(e.type ?? (e.operand ? fn.typeOf(e.operand) : undefined), fn);
+    });
+  }
+  return exact;
+}
+
+const packedFiles = new WeakMap<FunctionModel['file'], boolean>();
+
+/** `__attribute__((packed))` or `#pragma pack` anywhere in the file: struct sizes are not what the model computes. */
+function mayPack(file: FunctionModel['file']): boolean {
+  let packed = packedFiles.get(file);
+  if (packed === undefined) {
+    packed = /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(file.text);
+    packedFiles.set(file, packed);
+  }
+  return packed;
+}
