@@ -161,6 +161,11 @@ function transferScenario(kind: TransferKind, options: CanonicalOptions, profile
       break;
   }
 
+  if (fdOut === 'socket') {
+    const capacityChunks = Math.max(1, Math.floor(profile.socketBufferBytes / chunk));
+    assumptions.push(`the socket send buffer (${profile.socketBufferBytes} bytes) blocks the writer when the NIC falls behind`);
+    b.socketBackPressure(capacityChunks);
+  }
   const lanes: LaneDescription[] = [CPU0];
   const reader = fdOut === 'pipe' ? options.pipeReader ?? 'none' : 'none';
   if (reader === 'same-thread') {
@@ -185,6 +190,8 @@ function transferScenario(kind: TransferKind, options: CanonicalOptions, profile
     iterations: iterationsFor(options.totalBytes, chunk),
     totalBytes: options.totalBytes,
     chunkBytes: chunk,
+    fdIn,
+    fdOut,
     assumptions,
   };
 }
@@ -207,6 +214,16 @@ class BodyBuilder {
 
   usesLane(lane: string): boolean {
     return [...this.setup, ...this.body, ...this.teardown].some((op) => op.lane === lane);
+  }
+
+  /**
+   * A write to a socket blocks while the send buffer holds `capacityChunks`
+   * chunks the NIC has not sent yet.
+   */
+  socketBackPressure(capacityChunks: number): void {
+    const put = this.body.find((op) => op.id === 'put')!;
+    put.after = [...(put.after ?? []), { op: 'nic-out', back: capacityChunks }];
+    put.blocking = true;
   }
 
   /**
@@ -263,8 +280,8 @@ function overlapScenario(kind: 'read-compute' | 'aio-double-buffer', options: Ca
     options.computeNsPerChunk !== undefined ? `computation takes ${options.computeNsPerChunk} ns per chunk` : `computation runs at ${options.computeGBps ?? profile.memcpyL2GBps} GB/s`,
   ];
   const lanes: LaneDescription[] = [CPU0];
-  // Double buffering alternates two buffers, so the destination footprint is twice the chunk.
-  const destinationBytes = kind === 'aio-double-buffer' ? 2 * chunk : chunk;
+  // Each read writes one chunk-sized buffer, which decides whether the destination stays in cache.
+  const destinationBytes = chunk;
   const readOps = (lane: string, prefix: string, blockingStart: Operation['after']): Operation[] => {
     const ops: Operation[] = [
       { id: `${prefix}read`, kind: 'syscall', name: 'pread', fileCall: true, lane, label: 'pread()', ...(blockingStart ? { after: blockingStart, blocking: true } : {}) },

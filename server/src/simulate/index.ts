@@ -12,3 +12,4 @@ export * from './canonical';
 export * from './costModel';
 export * from './simulator';
 export * from './timeline';
+export * from './simulateTimeline';

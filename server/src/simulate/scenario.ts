@@ -126,6 +126,9 @@ export interface Scenario {
   totalBytes?: number;
   /** Bytes per iteration, when it is a transfer. */
   chunkBytes?: number;
+  /** What the transfer reads from and writes to (`file`, `socket`, `pipe`), when it is one. */
+  fdIn?: string;
+  fdOut?: string;
   /** What the builder assumed, in words (shown with the timeline). */
   assumptions: string[];
 }
