@@ -30,7 +30,10 @@ export interface CanonicalOptions {
   chunkBytes: number;
   fdIn?: FdKind;
   fdOut?: FdKind;
-  /** `cold`: every chunk comes from the disk by DMA (the design table); `warm`: from the page cache. Default cold for files. */
+  /**
+   * `cold`: every chunk comes from the disk by DMA (as in the design table);
+   * `warm`: from the page cache. Default: the profile's `pageCacheHitRatio`.
+   */
   pageCache?: 'cold' | 'warm';
   /** Size of the input file, which decides where page-cache copies stream from (default `totalBytes`). */
   fileBytes?: number;
@@ -89,12 +92,13 @@ function transferScenario(kind: TransferKind, options: CanonicalOptions, profile
   if (kind === 'mmap-write' && fdIn !== 'file') throw new RangeError('mmap needs a file as input');
   const chunk = options.chunkBytes;
   const pages = Math.ceil(chunk / profile.pageBytes);
-  const cold = fdIn === 'file' && (options.pageCache ?? 'cold') === 'cold';
+  const missBytes = fdIn === 'file' ? chunk * missRatio(options, profile) : 0;
+  const cold = missBytes > 0;
   const fileBytes = options.fileBytes ?? options.totalBytes;
   const assumptions = [
     `loop: ${TRANSFER_DESCRIPTIONS[kind]}`,
     `${fdIn} to ${fdOut}, ${chunk} bytes per chunk`,
-    fdIn === 'file' ? (cold ? 'page cache cold: each chunk is read from the disk by DMA' : 'page cache warm: no disk reads') : `input arrives on a ${fdIn}`,
+    fdIn === 'file' ? pageCacheAssumption(missBytes, chunk) : `input arrives on a ${fdIn}`,
   ];
   const b = new BodyBuilder();
 
@@ -113,7 +117,7 @@ function transferScenario(kind: TransferKind, options: CanonicalOptions, profile
   const inDma = cold ? 'disk-in' : fdIn === 'socket' ? 'nic-in' : undefined;
   if (inDma) {
     const device = inDma === 'disk-in' ? 'disk' : 'nic';
-    b.op({ id: inDma, kind: 'dma', device, bytes: chunk, direction: 'to-memory', lane: device, label: `${device} DMA into ${device === 'disk' ? 'page cache' : 'socket buffer'}`, after: b.last('cpu0') });
+    b.op({ id: inDma, kind: 'dma', device, bytes: inDma === 'disk-in' ? missBytes : chunk, direction: 'to-memory', lane: device, label: `${device} DMA into ${device === 'disk' ? 'page cache' : 'socket buffer'}`, after: b.last('cpu0') });
   }
   const afterIn = inDma ? { after: [inDma], blocking: true } : {};
   // Page-cache data streams over the whole file; data that just arrived on a socket or pipe is cache-hot.
@@ -270,13 +274,15 @@ class BodyBuilder {
 
 function overlapScenario(kind: 'read-compute' | 'aio-double-buffer', options: CanonicalOptions, profile: MachineProfile): Scenario {
   const chunk = options.chunkBytes;
-  const cold = (options.pageCache ?? 'warm') === 'cold';
+  const missBytes = chunk * missRatio(options, profile);
+  const cold = missBytes > 0;
   const sourceSet = Math.max(options.fileBytes ?? options.totalBytes, chunk);
   const compute: Operation = options.computeNsPerChunk !== undefined
     ? { id: 'compute', kind: 'compute', ns: options.computeNsPerChunk, lane: 'cpu0', label: 'compute on the chunk' }
     : { id: 'compute', kind: 'compute', bytes: chunk, gbps: options.computeGBps ?? profile.memcpyL2GBps, lane: 'cpu0', label: 'compute on the chunk' };
   const assumptions = [
-    `${chunk} bytes per chunk read from a file, page cache ${cold ? 'cold' : 'warm'}`,
+    `${chunk} bytes per chunk read from a file`,
+    pageCacheAssumption(missBytes, chunk),
     options.computeNsPerChunk !== undefined ? `computation takes ${options.computeNsPerChunk} ns per chunk` : `computation runs at ${options.computeGBps ?? profile.memcpyL2GBps} GB/s`,
   ];
   const lanes: LaneDescription[] = [CPU0];
@@ -286,7 +292,7 @@ function overlapScenario(kind: 'read-compute' | 'aio-double-buffer', options: Ca
     const ops: Operation[] = [
       { id: `${prefix}read`, kind: 'syscall', name: 'pread', fileCall: true, lane, label: 'pread()', ...(blockingStart ? { after: blockingStart, blocking: true } : {}) },
     ];
-    if (cold) ops.push({ id: `${prefix}dma`, kind: 'dma', device: 'disk', bytes: chunk, direction: 'to-memory', lane: 'disk', label: 'disk DMA into page cache', after: [`${prefix}read`] });
+    if (cold) ops.push({ id: `${prefix}dma`, kind: 'dma', device: 'disk', bytes: missBytes, direction: 'to-memory', lane: 'disk', label: 'disk DMA into page cache', after: [`${prefix}read`] });
     ops.push({ id: `${prefix}copy`, kind: 'cpu-copy', bytes: chunk, direction: 'kernel-to-user', workingSetBytes: sourceSet, destinationBytes, lane, label: 'copy to user buffer', ...(cold ? { after: [`${prefix}dma`], blocking: true } : {}) });
     return ops;
   };
@@ -348,4 +354,17 @@ function memcpyScenario(kind: 'memcpy-one-thread' | 'memcpy-two-threads', option
     ],
     assumptions: [`two threads each memcpy ${half} bytes, sharing memory bandwidth when the buffer does not fit in L3`],
   };
+}
+
+/** Share of each file chunk that must come from the disk. */
+function missRatio(options: CanonicalOptions, profile: MachineProfile): number {
+  if (options.pageCache === 'cold') return 1;
+  if (options.pageCache === 'warm') return 0;
+  return 1 - profile.pageCacheHitRatio;
+}
+
+function pageCacheAssumption(missBytes: number, chunk: number): string {
+  if (missBytes === 0) return 'page cache warm: no disk reads';
+  if (missBytes === chunk) return 'page cache cold: each chunk is read from the disk by DMA';
+  return `page cache partly warm: ${missBytes} bytes of each chunk come from the disk by DMA`;
 }

@@ -114,9 +114,9 @@ export const PROFILE_PARAMETERS = {
     source: 'Linux default fault_around_bytes = 64 KiB (mm/memory.c); large page-cache folios map more per fault.',
   },
   pageCacheHitRatio: {
-    unit: 'fraction', default: 1,
-    description: 'Share of file reads served from the page cache; the rest go to the disk by DMA.',
-    source: 'Files read repeatedly or just written stay cached; cold reads are stated per scenario.',
+    unit: 'fraction', default: 0,
+    description: 'Share of file bytes already in the page cache when a scenario does not say cold or warm; the rest come from the disk by DMA.',
+    source: 'design.md counts the disk DMA of every chunk, so the default reads everything from the disk; use 1 for files known to be cached.',
   },
   diskGBps: {
     unit: 'GB/s', default: 2,
