@@ -125,6 +125,10 @@ export interface AsyncModel {
   controlEscapes(request: AsyncRequest): boolean;
   /** The call a node's test leaf or assignment reports on, for rules that show where a wait happened. */
   roleOf(call: CallExpr): AsyncRole | undefined;
+  /** Key of the object a pointer designates, through this function's pointer aliases (`&cb` -> `cb`). */
+  pointerKey(e: Expr): string | undefined;
+  /** Key of the object whose member an expression names (`cb.aio_offset` -> `cb`). */
+  memberKey(f: Extract<Expr, { kind: 'field' }>): string | undefined;
 }
 
 const cache = new WeakMap<FunctionModel, AsyncModel | null>();
@@ -327,6 +331,8 @@ function build(fn: FunctionModel): AsyncModel | undefined {
     completionCalls: (node, request) => completionCallsOf(b, node, request),
     controlEscapes: (request) => controlEscapes(b, request),
     roleOf: (call) => asyncRole(call.name),
+    pointerKey: (e) => derefKey(e, b.aliases),
+    memberKey: (f) => memberOwnerKey(f, b.aliases),
   };
   return model;
 }
