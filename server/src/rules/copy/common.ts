@@ -1,13 +1,16 @@
 /**
  * Helpers shared by the copy/ rules: building fix text that keeps C's
  * precedence, adding a missing `#include`, and reading simple facts about
- * variables (is this local pointer still the value it was initialised with).
+ * variables (is this local pointer still the value it was initialised with),
+ * and the size of the object behind a pointer argument when it is certain.
  */
 import type { TextEdit } from '../../engine/types';
 import { accessesOf } from '../../model/accesses';
 import type { FunctionModel, VarSymbol } from '../../model/functionModel';
-import type { Expr } from '../../model/ir';
+import type { Expr, TypeRef } from '../../model/ir';
+import { regionOf } from '../../model/regions';
 import { stripCasts } from '../../model/walk';
+import { textOf } from '../callArgs';
 
 /** True when `e`'s text can stand as an operand of `*` or `-` without parentheses. */
 export function isPrimary(e: Expr): boolean {
@@ -71,4 +74,104 @@ function assignedValue(root: Expr, lhs: Expr): Expr | undefined {
     if (e.kind === 'comma') stack.push(...e.exprs);
   }
   return undefined;
+}
+
+// --------------------------------------------------------- object sizes
+
+/**
+ * How to read the last array member of a struct: `flexible` treats it as
+ * possibly longer than declared (the struct hack: right when a larger size
+ * would cause a finding), `strict` only when declared `[]`, `[0]` or `[1]`
+ * (right when a smaller size would cause one).
+ */
+export type TrailingArrays = 'flexible' | 'strict';
+
+export interface ObjectBytes {
+  /** Bytes from the argument's address to the end of the object. */
+  bytes: number;
+  /** The argument designates the whole object (offset 0, not through `&`): `sizeof arg` is `bytes`. */
+  whole: boolean;
+  name: string;
+  declared: { start: number; end: number } | undefined;
+}
+
+/** Bytes available at a pointer argument, when the object behind it is certain. */
+export function objectBytes(arg: Expr, fn: FunctionModel, trailing: TrailingArrays = 'flexible'): ObjectBytes | undefined {
+  const x = stripCasts(arg);
+  if (x.kind === 'string') {
+    // Wide and UTF-16/32 literals have wider characters; leave them alone.
+    if (/^[LuU]/.test(textOf(fn.file.text, x))) return undefined;
+    return { bytes: new TextEncoder().encode(x.value).length + 1, whole: false, name: textOf(fn.file.text, x), declared: undefined };
+  }
+  const region = regionOf(x, fn);
+  if (!region || region.offset.terms.size > 0) return undefined;
+  const base = stripCasts(region.baseExpr);
+  let size: number | undefined;
+  if (region.base.startsWith('&')) {
+    // `&s.field`: copies that span several members on purpose are common; only whole variables count.
+    if (base.kind !== 'ident') return undefined;
+    size = region.baseSize;
+  } else if (base.kind === 'ident') {
+    // A pointer (or an array parameter, which is one) designates storage of unknown size.
+    if (!region.baseIsArray || region.symbol?.kind === 'param') return undefined;
+    size = region.baseSize;
+  } else if (base.kind === 'field') {
+    if (!region.baseIsArray || !isFixedMember(base, fn, trailing)) return undefined;
+    size = region.baseSize;
+  }
+  if (size === undefined || size <= 0 || !layoutIsExact(region.symbol?.type, fn)) return undefined;
+  const bytes = size - region.offset.constant;
+  // An offset outside the object is a different problem (and usually a misread of the code).
+  if (bytes <= 0 || region.offset.constant < 0) return undefined;
+  const symbol = region.symbol;
+  return { bytes, whole: region.offset.constant === 0 && !region.base.startsWith('&'), name: symbol?.name ?? textOf(fn.file.text, base), declared: base.kind === 'ident' && symbol ? symbol.range : undefined };
+}
+
+/**
+ * An array member whose declared size is its real size: not the last member
+ * of its struct (the struct hack allocates a trailing array longer than
+ * declared, whatever its declared length) and not in a union (the union is
+ * as large as its largest member).
+ */
+function isFixedMember(member: Extract<Expr, { kind: 'field' }>, fn: FunctionModel, trailing: TrailingArrays): boolean {
+  const objectType = fn.typeOf(member.object);
+  if (!objectType) return false;
+  let owner: TypeRef = fn.file.types.resolve(objectType);
+  if (member.arrow) {
+    if (owner.pointerDepth !== 1 || owner.arrayDims.length > 0) return false;
+    owner = { ...owner, pointerDepth: 0 };
+  }
+  const info = fn.file.types.structs.get(owner.base);
+  if (!info || info.isUnion) return false;
+  const index = info.fields.findIndex((f) => f.name === member.field);
+  if (index < 0 || !layoutIsExact(owner, fn)) return false;
+  if (index < info.fields.length - 1) return true;
+  // Strict: only `[]`, `[0]` and `[1]` are flexible (GCC's -fstrict-flex-arrays=1).
+  if (trailing === 'flexible') return false;
+  const dims = info.fields[index]!.type.arrayDims;
+  const n = dims.length === 1 ? fn.fold(dims[0]) : undefined;
+  return n !== undefined && n > 1;
+}
+
+/** Struct layouts the model computes are exact unless a bit-field or a packing attribute is involved. */
+export function layoutIsExact(type: TypeRef | undefined, fn: FunctionModel, depth = 0): boolean {
+  if (!type || depth > 8) return true;
+  const resolved = fn.file.types.resolve(type);
+  if (resolved.pointerDepth > 0 || resolved.functionPointer) return true;
+  const info = fn.file.types.structs.get(resolved.base);
+  if (!info) return true;
+  if (info.bitFields || mayPack(fn.file)) return false;
+  return info.fields.every((f) => layoutIsExact(f.type, fn, depth + 1));
+}
+
+const packedFiles = new WeakMap<FunctionModel['file'], boolean>();
+
+/** `__attribute__((packed))` or `#pragma pack` anywhere in the file: struct sizes are not what the model computes. */
+function mayPack(file: FunctionModel['file']): boolean {
+  let packed = packedFiles.get(file);
+  if (packed === undefined) {
+    packed = /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(file.text);
+    packedFiles.set(file, packed);
+  }
+  return packed;
 }

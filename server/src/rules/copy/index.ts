@@ -3,9 +3,11 @@ import type { Rule } from '../../engine/rule';
 import { overflowingCopy } from './overflowing-copy';
 import { overlappingMemcpy } from './overlapping-memcpy';
 import { sizeofPointer } from './sizeof-pointer';
+import { unboundedStringCopy } from './unbounded-string-copy';
 
 export const copyRules: Rule[] = [
   overflowingCopy,
   overlappingMemcpy,
   sizeofPointer,
+  unboundedStringCopy,
 ];

@@ -12,10 +12,9 @@
 import type { Rule } from '../../engine/rule';
 import { apiEffect, type ApiEffect } from '../../model/apiEffects';
 import type { FunctionModel } from '../../model/functionModel';
-import type { Expr, TypeRef } from '../../model/ir';
-import { regionOf } from '../../model/regions';
-import { forEachExpr, stripCasts, type CallExpr } from '../../model/walk';
+import { forEachExpr, type CallExpr } from '../../model/walk';
 import { textOf } from '../callArgs';
+import { layoutIsExact, objectBytes } from './common';
 
 /** How each checked call uses its count: `exact` moves exactly that many bytes, `upTo` at most that many. */
 const CHECKED: Record<string, { dst?: 'exact' | 'upTo'; src?: 'exact' }> = {
@@ -111,76 +110,6 @@ function countRange(call: CallExpr, effect: ApiEffect): { start: number; end: nu
   return call.args[effect.sizeArg!]!.range;
 }
 
-interface ObjectBytes {
-  /** Bytes from the argument's address to the end of the object. */
-  bytes: number;
-  name: string;
-  declared: { start: number; end: number } | undefined;
-}
-
-/** Bytes available at a pointer argument, when the object behind it is certain. */
-function objectBytes(arg: Expr, fn: FunctionModel): ObjectBytes | undefined {
-  const x = stripCasts(arg);
-  if (x.kind === 'string') {
-    // Wide and UTF-16/32 literals have wider characters; leave them alone.
-    if (/^[LuU]/.test(textOf(fn.file.text, x))) return undefined;
-    return { bytes: new TextEncoder().encode(x.value).length + 1, name: textOf(fn.file.text, x), declared: undefined };
-  }
-  const region = regionOf(x, fn);
-  if (!region || region.offset.terms.size > 0) return undefined;
-  const base = stripCasts(region.baseExpr);
-  let size: number | undefined;
-  if (region.base.startsWith('&')) {
-    // `&s.field`: copies that span several members on purpose are common; only whole variables count.
-    if (base.kind !== 'ident') return undefined;
-    size = region.baseSize;
-  } else if (base.kind === 'ident') {
-    // A pointer (or an array parameter, which is one) designates storage of unknown size.
-    if (!region.baseIsArray || region.symbol?.kind === 'param') return undefined;
-    size = region.baseSize;
-  } else if (base.kind === 'field') {
-    if (!region.baseIsArray || !isFixedMember(base, fn)) return undefined;
-    size = region.baseSize;
-  }
-  if (size === undefined || size <= 0 || !layoutIsExact(region.symbol?.type, fn)) return undefined;
-  const bytes = size - region.offset.constant;
-  // An offset outside the object is a different problem (and usually a misread of the code).
-  if (bytes <= 0 || region.offset.constant < 0) return undefined;
-  const symbol = region.symbol;
-  return { bytes, name: symbol?.name ?? textOf(fn.file.text, base), declared: base.kind === 'ident' && symbol ? symbol.range : undefined };
-}
-
-/**
- * An array member whose declared size is its real size: not the last member
- * of its struct (the struct hack allocates a trailing array longer than
- * declared, whatever its declared length) and not in a union (the union is
- * as large as its largest member).
- */
-function isFixedMember(member: Extract<Expr, { kind: 'field' }>, fn: FunctionModel): boolean {
-  const objectType = fn.typeOf(member.object);
-  if (!objectType) return false;
-  let owner: TypeRef = fn.file.types.resolve(objectType);
-  if (member.arrow) {
-    if (owner.pointerDepth !== 1 || owner.arrayDims.length > 0) return false;
-    owner = { ...owner, pointerDepth: 0 };
-  }
-  const info = fn.file.types.structs.get(owner.base);
-  if (!info || info.isUnion) return false;
-  const index = info.fields.findIndex((f) => f.name === member.field);
-  return index >= 0 && index < info.fields.length - 1 && layoutIsExact(owner, fn);
-}
-
-/** Struct layouts the model computes are exact unless a bit-field or a packing attribute is involved. */
-function layoutIsExact(type: TypeRef | undefined, fn: FunctionModel, depth = 0): boolean {
-  if (!type || depth > 8) return true;
-  const resolved = fn.file.types.resolve(type);
-  if (resolved.pointerDepth > 0 || resolved.functionPointer) return true;
-  const info = fn.file.types.structs.get(resolved.base);
-  if (!info) return true;
-  if (info.bitFields || mayPack(fn.file)) return false;
-  return info.fields.every((f) => layoutIsExact(f.type, fn, depth + 1));
-}
-
 /** Every `sizeof` in a count has an exact layout. */
 function countIsExact(call: CallExpr, effect: ApiEffect, fn: FunctionModel): boolean {
   const args = effect.sizeProduct ? effect.sizeProduct.map((i) => call.args[i]) : [call.args[effect.sizeArg!]];
@@ -194,14 +123,3 @@ function countIsExact(call: CallExpr, effect: ApiEffect, fn: FunctionModel): boo
   return exact;
 }
 
-const packedFiles = new WeakMap<FunctionModel['file'], boolean>();
-
-/** `__attribute__((packed))` or `#pragma pack` anywhere in the file: struct sizes are not what the model computes. */
-function mayPack(file: FunctionModel['file']): boolean {
-  let packed = packedFiles.get(file);
-  if (packed === undefined) {
-    packed = /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(file.text);
-    packedFiles.set(file, packed);
-  }
-  return packed;
-}
