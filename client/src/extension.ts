@@ -20,6 +20,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   LINT_FILES_REQUEST,
+  UNUSED_DIRECTIVE_CODE,
   type CopyScopeInitializationOptions,
   type LintFilesParams,
   type LintFilesResult,
@@ -83,7 +84,8 @@ function updateStatus(): void {
   const state = client.state;
   let count = 0;
   client.diagnostics?.forEach((_uri, diagnostics) => {
-    count += diagnostics.length;
+    // Findings only: notes about unused directives are not findings.
+    for (const d of diagnostics) if (d.code !== UNUSED_DIRECTIVE_CODE) count++;
   });
   if (state === State.Running) {
     statusItem.text = `$(${count > 0 ? 'warning' : 'check'}) CopyScope: ${count}`;

@@ -87,11 +87,28 @@ async function cursorOnLine(page, text) {
   await page.keyboard.press('Home');
 }
 
-/** Opens the quick-fix menu at the cursor and picks the action titled `title` with the keyboard. */
-async function quickFix(page, title) {
-  await page.keyboard.press('Control+.');
+/**
+ * Puts the cursor on the line containing `line`, opens the quick-fix menu and
+ * picks the action titled `title` with the keyboard. VS Code computes code
+ * actions as the cursor moves and may answer Ctrl+. from a request made for
+ * an earlier cursor position, so this waits for the light bulb and retries.
+ */
+async function quickFix(page, line, title) {
   const item = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
-  await item.waitFor({ timeout: 15000 });
+  for (let attempt = 1; ; attempt++) {
+    await cursorOnLine(page, line);
+    await page.locator('.monaco-editor .lightBulbWidget').first().waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+    await page.keyboard.press('Control+.');
+    try {
+      await item.waitFor({ timeout: 5000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(`quick fix "${title}" not offered yet (attempt ${attempt}), retrying`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
   await shot(page, `menu-${title.replace(/[^a-z]+/gi, '-').toLowerCase()}`);
   // The menu lies under a pointer-blocking layer: move with the arrows.
   for (let i = 0; i < 10 && !(await item.getAttribute('class'))?.includes('focused'); i++) await page.keyboard.press('ArrowDown');
@@ -161,8 +178,7 @@ try {
 
   await step(page, 'quick-fix-changes-the-file', async () => {
     await page.mouse.move(5, 450);
-    await cursorOnLine(page, 'memcpy(buf, buf + 1');
-    await quickFix(page, "Replace 'memcpy' with 'memmove'");
+    await quickFix(page, 'memcpy(buf, buf + 1', "Replace 'memcpy' with 'memmove'");
     await page.waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('memmove(buf'), null, { timeout: 15000 });
     await page.keyboard.press('Control+S');
     await waitForFile(SHIFT, AFTER_FIX);
@@ -171,8 +187,7 @@ try {
   });
 
   await step(page, 'disable-for-line-removes-the-finding', async () => {
-    await cursorOnLine(page, 'memcpy(p + 2');
-    await quickFix(page, `Disable ${RULE} for this line`);
+    await quickFix(page, 'memcpy(p + 2', `Disable ${RULE} for this line`);
     await page.waitForFunction(
       () => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('copyscope-disable-next-line'),
       null,
@@ -195,6 +210,39 @@ try {
     assert.ok(rows.some((r) => r.includes('ring.c')), rows.join(' | '));
     assert.ok(rows.some((r) => r.includes("'ring'") && r.includes(RULE)), rows.join(' | '));
     assert.equal(rows.filter((r) => r.includes('overlapping regions')).length, 1, rows.join(' | '));
+  });
+
+  await step(page, 'config-file-is-watched', async () => {
+    // Turning the rule off in .copyscope.json clears the closed file's finding too.
+    fs.writeFileSync(path.join(WORK_DIR, '.copyscope.json'), JSON.stringify({ rules: { [RULE]: 'off' } }, null, 2));
+    await page.locator('.markers-panel', { hasText: 'ring.c' }).first().waitFor({ state: 'detached', timeout: 30000 });
+    assert.equal((await problems.allInnerTexts()).filter((r) => r.includes('overlapping regions')).length, 0);
+  });
+
+  await step(page, 'invalid-config-shows-one-error-and-keeps-settings', async () => {
+    fs.writeFileSync(path.join(WORK_DIR, '.copyscope.json'), JSON.stringify({ rules: { [RULE]: 'loud' } }));
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'CopyScope: invalid configuration' });
+    await toast.first().waitFor({ timeout: 30000 });
+    const text = await toast.first().innerText();
+    assert.match(text, /\.copyscope\.json/);
+    await page.waitForTimeout(1000);
+    assert.equal(await toast.count(), 1, 'one error message');
+    // The last good settings (rule off) stay in force.
+    assert.equal((await problems.allInnerTexts()).filter((r) => r.includes('overlapping regions')).length, 0);
+  });
+
+  await step(page, 'restart-server-brings-diagnostics-back', async () => {
+    fs.writeFileSync(path.join(WORK_DIR, '.copyscope.json'), '{}\n');
+    await runCommand(page, 'CopyScope: Restart Language Server');
+    // After the restart the open file is analysed again: the disabled line stays
+    // quiet, and a new overlapping copy typed into it is reported.
+    await page.locator('.statusbar-item', { hasText: 'CopyScope: 0' }).first().waitFor({ timeout: 30000 });
+    await cursorOnLine(page, 'memmove(buf, buf + 1');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('memcpy(buf + 2, buf, n);');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 15000 });
+    await page.locator('.statusbar-item', { hasText: 'CopyScope: 1' }).first().waitFor({ timeout: 15000 });
   });
 } finally {
   fs.writeFileSync(path.join(SHOTS, 'browser-console.log'), `${consoleLines.join('\n')}\n`);
