@@ -792,10 +792,12 @@ function pollOutcome(fact: EdgeFact, fn: FunctionModel, targets: AsyncRequest[],
   for (const r of targets) {
     const m = f.masks[r.index]!;
     if (!(m & (INFLIGHT | DONE | CANCELLING))) continue;
+    // Completed: DONE when success is still possible (the result is unknown), FAILED only when the fact rules success out.
+    const completed = success ? DONE : error ? FAILED : 0;
     let added = 0;
-    if (m & INFLIGHT) added |= (inProgress ? INFLIGHT : 0) | (success ? DONE : 0) | (error ? FAILED : 0);
-    if (m & CANCELLING) added |= (inProgress ? CANCELLING : 0) | (success ? DONE : 0) | (error ? FAILED : 0);
-    if (m & DONE) added |= (success ? DONE : 0) | (error ? FAILED : 0);
+    if (m & INFLIGHT) added |= (inProgress ? INFLIGHT : 0) | completed;
+    if (m & CANCELLING) added |= (inProgress ? CANCELLING : 0) | completed;
+    if (m & DONE) added |= completed;
     // No outcome fits (the path contradicts what was observed before): keep what we had.
     f.masks[r.index] = added === 0 ? m : (m & ~(INFLIGHT | DONE | CANCELLING)) | added;
   }
@@ -852,7 +854,7 @@ function controlEscapes(b: Builder, request: AsyncRequest): boolean {
       if (!containsIdent(e, symbol.name)) continue;
       forEachWithParents(e, (x, parents) => {
         if (escapes || x.kind !== 'ident' || x.name !== symbol.name) return;
-        if (escapingUse(x, parents, isPointer, listNames, b.aliases, context)) escapes = true;
+        if (escapingUse(x, parents, isPointer, listNames, b.aliases, context, (call, i) => harmlessForControl(b.fn, call, i, true))) escapes = true;
       });
     }
   });
@@ -868,6 +870,64 @@ function containsIdent(e: Expr, name: string): boolean {
   return found;
 }
 
+/**
+ * A call that neither keeps nor passes on the pointer in argument `index`:
+ * asynchronous I/O calls (when `allowAsync`), table calls that fill, copy,
+ * allocate or free, and functions of this file that only initialise what the
+ * parameter points to (member writes, memset, sizeof), never storing,
+ * submitting or handing it further.
+ */
+export function harmlessForControl(fn: FunctionModel, call: CallExpr, index: number, allowAsync: boolean): boolean {
+  if (asyncRole(call.name)) return allowAsync;
+  if (apiEffect(call.name)) return isHarmlessLibraryCall(call);
+  return index >= 0 && onlyInitialises(fn, call.name, index);
+}
+
+const initialiserCache = new WeakMap<object, Map<string, boolean>>();
+
+function onlyInitialises(fn: FunctionModel, name: string | undefined, index: number): boolean {
+  if (!name || name === fn.name) return false;
+  let known = initialiserCache.get(fn.file);
+  if (!known) initialiserCache.set(fn.file, (known = new Map()));
+  const key = `${name}#${index}`;
+  const cached = known.get(key);
+  if (cached !== undefined) return cached;
+  known.set(key, false);
+  const entry = fn.file.functionNamed(name);
+  const callee = entry ? fn.file.model(entry) : undefined;
+  const param = callee?.params[index];
+  let result = false;
+  if (callee && param && fn.file.types.resolve(param.type).pointerDepth > 0) {
+    result = true;
+    forEachStmt(callee.ir.body, (st) => {
+      if (!result) return;
+      const tops: { e: Expr; context: UseContext }[] = [];
+      if (st.kind === 'decl') {
+        for (const d of st.decls) if (d.init) tops.push({ e: d.init, context: { kind: 'init', declName: d.name } });
+      } else {
+        for (const e of stmtExprs(st)) tops.push({ e, context: { kind: st.kind === 'return' ? 'return' : 'expr' } });
+      }
+      for (const { e, context } of tops) {
+        forEachWithParents(e, (x, parents) => {
+          if (!result || x.kind !== 'ident' || x.name !== param.name) return;
+          const parent = parents[parents.length - 1];
+          // `p = something`: the parameter now points elsewhere; give up rather than follow it.
+          if (parent?.kind === 'assign' && parent.left === x) result = false;
+          // One level only: inside the helper, only library calls from the table are harmless.
+          else if (escapingUse(x, parents, true, new Set(), new Map(), context, (c) => !asyncRole(c.name) && isHarmlessLibraryCall(c))) result = false;
+        });
+      }
+    });
+  }
+  known.set(key, result);
+  return result;
+}
+
+function isHarmlessLibraryCall(call: CallExpr): boolean {
+  const effect = apiEffect(call.name);
+  return effect !== undefined && (effect.category === 'fill' || effect.category === 'copy' || effect.category === 'free' || effect.category === 'alloc');
+}
+
 interface UseContext {
   kind: 'init' | 'return' | 'expr';
   /** For `init`: the variable being initialised. */
@@ -875,7 +935,15 @@ interface UseContext {
 }
 
 /** Is this mention of the control-block variable a way for it to leave the function? */
-function escapingUse(ident: Expr, parents: readonly Expr[], isPointer: boolean, listNames: Set<string>, aliases: Map<string, string>, context: UseContext): boolean {
+function escapingUse(
+  ident: Expr,
+  parents: readonly Expr[],
+  isPointer: boolean,
+  listNames: Set<string>,
+  aliases: Map<string, string>,
+  context: UseContext,
+  harmlessCall: (call: CallExpr, argIndex: number) => boolean,
+): boolean {
   let child: Expr = ident;
   let address = isPointer;
   for (let i = parents.length - 1; i >= 0; i--) {
@@ -908,10 +976,8 @@ function escapingUse(ident: Expr, parents: readonly Expr[], isPointer: boolean, 
         return false;
       case 'call': {
         if (p.callee === child) return false;
-        if (asyncRole(p.name)) return false;
-        const effect = apiEffect(p.name);
-        if (effect && (effect.category === 'fill' || effect.category === 'copy' || effect.category === 'free' || effect.category === 'alloc')) return false;
-        return address;
+        if (!address) return false;
+        return !harmlessCall(p, p.args.indexOf(child));
       }
       case 'init': {
         // `{ &cb }` as a list: a compound literal handed to aio_suspend/lio_listio, or a list variable's initialiser.

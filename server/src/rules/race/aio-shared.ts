@@ -7,7 +7,7 @@
  */
 import { apiEffect } from '../../model/apiEffects';
 import { asyncRole } from '../../model/asyncApiEffects';
-import { forEachWithParents, type AsyncRequest } from '../../model/asyncRequests';
+import { forEachWithParents, type AsyncModel, type AsyncRequest } from '../../model/asyncRequests';
 import type { Expr, Range } from '../../model/ir';
 import { exprKey } from '../../model/regions';
 import { stripCasts, type CallExpr } from '../../model/walk';
@@ -163,4 +163,30 @@ function callUse(call: CallExpr, arg: Expr): BufferAccess | undefined {
   if (access === 'write' || access === 'readwrite') return { use: 'write', range: arg.range, callee: call.name! };
   if (effect.category === 'unmap') return { use: 'free', range: call.range, callee: call.name! };
   return undefined;
+}
+
+export interface ReturnPoint {
+  /** The `return` statement, or the function's closing brace when control falls off the end. */
+  range: Range;
+  /** The request's state as the function returns there. */
+  mask: number;
+}
+
+/**
+ * Where the function returns and the state of `request` at each place
+ * (paths ending in exit(), abort() or longjmp do not return).
+ */
+export function returnPoints(model: AsyncModel, request: AsyncRequest): ReturnPoint[] {
+  const out: ReturnPoint[] = [];
+  const body = model.fn.ir.body.range;
+  for (const edge of model.cfg.exit.preds) {
+    const facts = model.along(edge);
+    if (!facts) continue;
+    const ev = edge.from.event;
+    const range = ev?.kind === 'return' ? ev.stmt.range : { start: Math.max(body.start, body.end - 1), end: body.end };
+    const existing = out.find((p) => p.range.start === range.start);
+    if (existing) existing.mask |= facts.masks[request.index]!;
+    else out.push({ range, mask: facts.masks[request.index]! });
+  }
+  return out.sort((a, b) => a.range.start - b.range.start);
 }
