@@ -247,6 +247,25 @@ describe('configuration', () => {
     expect((await client.diagnostics(uri, seq))[0]!.severity).toBe(1);
   });
 
+  it('config files nest as in the CLI: inner overrides outer, "root" stops the walk, ignorePatterns exclude', async () => {
+    const dir = tempFolder();
+    mkdirSync(join(dir, 'inner', 'gen'), { recursive: true });
+    mkdirSync(join(dir, 'rooted'));
+    writeFileSync(join(dir, '.copyscope.json'), JSON.stringify({ rules: { [RULE]: 'info' } }));
+    writeFileSync(join(dir, 'inner', '.copyscope.json'), JSON.stringify({ rules: { [RULE]: 'warning' }, ignorePatterns: ['gen/'] }));
+    writeFileSync(join(dir, 'rooted', '.copyscope.json'), JSON.stringify({ root: true }));
+    client = await startTestServer({ workspaceFolders: [{ uri: uriOf(dir), name: 'w' }] });
+    const outer = uriOf(join(dir, 'a.c'));
+    const inner = uriOf(join(dir, 'inner', 'a.c'));
+    const generated = uriOf(join(dir, 'inner', 'gen', 'a.c'));
+    const rooted = uriOf(join(dir, 'rooted', 'a.c'));
+    for (const u of [outer, inner, generated, rooted]) client.open(u, SHIFT);
+    expect((await client.diagnostics(outer))[0]!.severity).toBe(3);
+    expect((await client.diagnostics(inner))[0]!.severity).toBe(2);
+    expect(await client.diagnostics(generated)).toEqual([]);
+    expect((await client.diagnostics(rooted))[0]!.severity).toBe(1);
+  });
+
   it('editor settings: copyscope.rules overrides the file, copyscope.enable turns analysis off, per workspace folder', async () => {
     const a = tempFolder();
     const b = tempFolder();

@@ -303,15 +303,16 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     // Settings are fetched asynchronously: the text may have moved on or the
     // document may have closed. The newer change has scheduled its own analysis.
     if (open.get(entry.uri) !== entry || entry.version !== version) return undefined;
-    if (entry.result?.version === version && entry.timer === undefined && entry.result.enabled === effective.enable && !dirty.has(entry)) {
+    if (entry.result?.version === version && entry.timer === undefined && entry.result.enabled === (effective.enable && !effective.ignored) && !dirty.has(entry)) {
       return entry.result;
     }
     dirty.delete(entry);
-    const lintResult: LintResult = effective.enable
+    const enabled = effective.enable && !effective.ignored;
+    const lintResult: LintResult = enabled
       ? lint(syntax, entry.doc.text, effective.lint, { tree: entry.doc.tree })
       : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
     reportRuleFailures(entry.uri, lintResult);
-    entry.result = { version, lint: lintResult, enabled: effective.enable };
+    entry.result = { version, lint: lintResult, enabled };
     void connection.sendDiagnostics({
       uri: entry.uri,
       version,
@@ -361,7 +362,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const effective = await settings.resolve(uri);
     // Opened while we were reading: the live document's diagnostics win.
     if (open.has(uri)) return 0;
-    const result: LintResult = effective.enable
+    const result: LintResult = effective.enable && !effective.ignored
       ? lint(syntax, text, effective.lint)
       : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
     reportRuleFailures(uri, result);

@@ -1,7 +1,10 @@
 /**
- * Which LintSettings apply to a document: the nearest `.copyscope.json` (or
- * `copyscope.configPath`), with the editor's `copyscope.rules` applied over it,
- * per workspace folder (multi-root), and whether `copyscope.enable` is on.
+ * Which LintSettings apply to a document, with the CLI's semantics: the
+ * `.copyscope.json` files found walking up from the file (inner ones override
+ * outer ones, `"root": true` stops the walk, `ignorePatterns` exclude files),
+ * or the one `copyscope.configPath` names; then the editor's `copyscope.rules`
+ * over them, per workspace folder (multi-root); and whether
+ * `copyscope.enable` is on.
  *
  * Invariants: an invalid configuration never replaces a valid one: the last
  * good settings of that source stay in force and the problem is reported once
@@ -10,9 +13,10 @@
  * Caches are dropped by `invalidateFiles` (a .copyscope.json changed) and
  * `invalidateEditorSettings` (didChangeConfiguration).
  */
+import ignore from 'ignore';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configToSettings, mergeSettings, validateConfig } from '../engine/config';
+import { configToSettings, mergeSettings, validateConfig, type CopyScopeConfig } from '../engine/config';
 import type { LintSettings } from '../engine/types';
 import { findConfigFile, loadConfigFile } from '../host';
 
@@ -27,9 +31,11 @@ export const DEFAULT_EDITOR_SETTINGS: EditorSettings = { enable: true, rules: {}
 
 export interface EffectiveSettings {
   enable: boolean;
+  /** Excluded by a configuration file's `ignorePatterns`: not analysed. */
+  ignored: boolean;
   lint: LintSettings;
-  /** The config file in force, if any. */
-  configFile?: string;
+  /** The config files in force, outermost first. */
+  configFiles: string[];
 }
 
 export interface SettingsSource {
@@ -41,7 +47,8 @@ export class SettingsResolver {
   private folders: string[] = [];
   private readonly editor = new Map<string, Promise<EditorSettings>>();
   private readonly configFor = new Map<string, string | undefined>();
-  private readonly fileSettings = new Map<string, LintSettings>();
+  private readonly configs = new Map<string, CopyScopeConfig | undefined>();
+  private readonly lastGood = new Map<string, CopyScopeConfig>();
   private readonly goodEditorRules = new Map<string, LintSettings>();
   private readonly reported = new Set<string>();
   /** Settings pushed with didChangeConfiguration by clients without workspace/configuration. */
@@ -74,7 +81,7 @@ export class SettingsResolver {
 
   invalidateFiles(): void {
     this.configFor.clear();
-    this.fileSettings.clear();
+    this.configs.clear();
   }
 
   async resolve(uri: string): Promise<EffectiveSettings> {
@@ -88,10 +95,17 @@ export class SettingsResolver {
     const editor = await editorP;
     const filePath = uriToPath(uri);
     const folderPath = folder ? uriToPath(folder) : undefined;
-    const configFile = this.configFileFor(filePath, folderPath, editor.configPath);
-    let lint: LintSettings = configFile ? this.loadFile(configFile) : {};
+    const chain = this.configChain(filePath, folderPath, editor.configPath);
+    let lint: LintSettings = {};
+    let ignored = false;
+    for (const file of chain) {
+      const config = this.loadFile(file);
+      if (!config) continue;
+      lint = mergeSettings(lint, configToSettings(config));
+      if (filePath && ignoredByPatterns(filePath, path.dirname(file), config.ignorePatterns)) ignored = true;
+    }
     lint = mergeSettings(lint, this.editorRules(key, editor.rules));
-    return { enable: editor.enable, lint, configFile };
+    return { enable: editor.enable, ignored, lint, configFiles: chain };
   }
 
   private async fetchEditor(scopeUri: string): Promise<EditorSettings> {
@@ -105,36 +119,52 @@ export class SettingsResolver {
     return normalizeEditorSettings(raw);
   }
 
-  private configFileFor(filePath: string | undefined, folderPath: string | undefined, configPath: string): string | undefined {
+  /** The config files for a file, outermost first (the CLI's walk), or the configured one. */
+  private configChain(filePath: string | undefined, folderPath: string | undefined, configPath: string): string[] {
     if (configPath) {
-      if (path.isAbsolute(configPath)) return configPath;
+      if (path.isAbsolute(configPath)) return [configPath];
       const base = folderPath ?? (filePath ? path.dirname(filePath) : undefined);
-      return base ? path.resolve(base, configPath) : undefined;
+      return base ? [path.resolve(base, configPath)] : [];
     }
-    if (!filePath) return undefined;
-    const dir = path.dirname(filePath);
-    if (!this.configFor.has(dir)) this.configFor.set(dir, findConfigFile(filePath));
+    if (!filePath) return [];
+    const chain: string[] = [];
+    let from = path.dirname(filePath);
+    for (let guard = 0; guard < 256; guard++) {
+      const found = this.nearestConfig(from);
+      if (!found) break;
+      chain.unshift(found);
+      if (this.loadFile(found)?.root) break;
+      const parent = path.dirname(path.dirname(found));
+      if (parent === path.dirname(found)) break;
+      from = parent;
+    }
+    return chain;
+  }
+
+  private nearestConfig(dir: string): string | undefined {
+    if (!this.configFor.has(dir)) this.configFor.set(dir, findConfigFile(dir));
     return this.configFor.get(dir);
   }
 
-  private loadFile(file: string): LintSettings {
-    const cached = this.fileSettings.get(file);
-    if (cached) return cached;
+  /** A config file's contents; when invalid, its last valid contents (reported once). */
+  private loadFile(file: string): CopyScopeConfig | undefined {
+    if (this.configs.has(file)) return this.configs.get(file);
     const loaded = loadConfigFile(file);
+    let config: CopyScopeConfig | undefined;
     if (loaded.ok) {
-      const settings = configToSettings(loaded.config);
-      this.fileSettings.set(file, settings);
-      this.lastGood.set(file, settings);
+      config = loaded.config;
+      this.lastGood.set(file, config);
       this.forget(file);
-      return settings;
+    } else {
+      this.report(
+        file,
+        `CopyScope: invalid configuration: ${loaded.errors.map((e) => (e.includes(file) ? e : `${file}: ${e}`)).join('; ')}. The last valid settings stay in force.`,
+      );
+      config = this.lastGood.get(file);
     }
-    this.report(file, `CopyScope: invalid configuration: ${loaded.errors.map((e) => (e.includes(file) ? e : `${file}: ${e}`)).join('; ')}. The last valid settings stay in force.`);
-    const fallback = this.lastGood.get(file) ?? {};
-    this.fileSettings.set(file, fallback);
-    return fallback;
+    this.configs.set(file, config);
+    return config;
   }
-
-  private readonly lastGood = new Map<string, LintSettings>();
 
   private editorRules(key: string, rules: Record<string, unknown>): LintSettings {
     if (Object.keys(rules).length === 0) {
@@ -193,4 +223,12 @@ export function uriToPath(uri: string): string | undefined {
 
 function trimSlash(uri: string): string {
   return uri.endsWith('/') ? uri.slice(0, -1) : uri;
+}
+
+/** A config file's `ignorePatterns` (gitignore syntax, relative to the config's folder), as the CLI applies them. */
+function ignoredByPatterns(file: string, configDir: string, patterns: string[] | undefined): boolean {
+  if (!patterns || patterns.length === 0) return false;
+  const rel = path.relative(configDir, file).split(path.sep).join('/');
+  if (!rel || rel.startsWith('..')) return false;
+  return ignore().add(patterns).ignores(rel);
 }
