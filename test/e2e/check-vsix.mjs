@@ -53,6 +53,7 @@ const ALLOWED = [
   /^extension\.vsixmanifest$/,
   /^extension\/package\.json$/,
   /^extension\/dist\/[^/]+\.(js|wasm)$/,
+  /^extension\/dist\/copyscope\.schema\.json$/,
   /^extension\/media\/.+/,
   /^extension\/syntaxes\/.+\.json$/,
   /^extension\/(readme|README)\.md$/,
@@ -68,6 +69,7 @@ const required = [
   'extension/dist/server.js',
   'extension/dist/web-tree-sitter.wasm',
   'extension/dist/tree-sitter-c.wasm',
+  'extension/dist/copyscope.schema.json',
   'extension/syntaxes/copyscope-directive.tmLanguage.json',
 ];
 // The README and LICENSE go in whenever the repository has them.
