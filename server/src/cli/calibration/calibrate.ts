@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { copyNs } from '../../simulate/costModel';
 import { defaultProfile, validateProfile, type MachineProfile } from '../../simulate/profile';
-import { compileAndRun, describeMachine, findCalibrationSources, type Log, type ProgramOutput, type ProgramSpec } from './programs';
+import { compileAndRun, describeMachine, findCalibrationSources, warnIfBusy, type Log, type ProgramOutput, type ProgramSpec } from './programs';
 
 export const CALIBRATION_PROGRAMS: ProgramSpec[] = [
   { name: 'memcpy_bw', purpose: 'memcpy bandwidth at L1, L2, L3 and DRAM block sizes, one thread and all cores', args: () => [] },
@@ -47,6 +47,7 @@ export async function runCalibrate(options: CalibrateOptions): Promise<Calibrate
   const sourceDirectory = findCalibrationSources(options.sourceDirectory);
   log('copyscope calibrate compiles and runs these C microbenchmarks (about a minute, a few hundred MiB of memory and temporary files):');
   for (const program of CALIBRATION_PROGRAMS) log(`  ${program.name}.c: ${program.purpose}`);
+  warnIfBusy(log);
   const measurements = await compileAndRun(CALIBRATION_PROGRAMS, { compiler, sourceDirectory }, log);
   const machine = await describeMachine(compiler);
   const profile = profileFromMeasurements(measurements, { name: options.name ?? 'calibrated', machine });

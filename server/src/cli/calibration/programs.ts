@@ -11,7 +11,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,6 +102,15 @@ export async function compileAndRun(specs: ProgramSpec[], toolchain: Toolchain, 
     }
     return results;
   });
+}
+
+/** Warns when other work keeps the cores busy, since the measurements would then move with it. */
+export function warnIfBusy(log: Log): void {
+  const load = loadavg()[0] ?? 0;
+  const cores = cpus().length;
+  if (load > cores / 2) {
+    log(`warning: the machine is busy (1-minute load ${load.toFixed(1)} on ${cores} cores); measurements will be noisy`);
+  }
 }
 
 /** One line describing this machine, for profiles and the validation table. */

@@ -12,7 +12,7 @@
 import { canonicalScenario, type CanonicalKind, type CanonicalOptions } from '../../simulate/canonical';
 import type { MachineProfile } from '../../simulate/profile';
 import { simulate } from '../../simulate/simulator';
-import { compileAndRun, describeMachine, findCalibrationSources, type Log, type ProgramOutput, type ProgramSpec } from './programs';
+import { compileAndRun, describeMachine, findCalibrationSources, warnIfBusy, type Log, type ProgramOutput, type ProgramSpec } from './programs';
 
 export const VALIDATION_TARGET = 0.25;
 
@@ -99,6 +99,7 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
   const programs = validationPrograms(sizes);
   log(`copyscope validate compiles and runs these reference programs (about a minute, temporary files of ${sizes.fileBytes} bytes):`);
   for (const program of programs) log(`  ${program.name}.c: ${program.purpose}`);
+  warnIfBusy(log);
   const measurements = await compileAndRun(programs, { compiler, sourceDirectory }, log);
   const rows = compareWithPredictions(measurements, profile, sizes);
   const machine = await describeMachine(compiler);
