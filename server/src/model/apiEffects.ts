@@ -8,6 +8,8 @@
  * the call's written arguments.
  */
 
+import { THREAD_API_EFFECTS } from './threadApiEffects';
+
 export type ArgRole =
   | 'dst' | 'src' | 'size' | 'count' | 'fd' | 'fdOut' | 'fdIn' | 'format' | 'offset'
   | 'flags' | 'path' | 'stream' | 'iov' | 'control' | 'thread' | 'routine' | 'arg' | 'lock' | 'other';
@@ -107,6 +109,7 @@ const TABLE: ApiEffect[] = [
   { name: 'calloc', category: 'alloc', args: [n('count'), n('size')], sizeProduct: [0, 1], returns: 'pointer' },
   { name: 'realloc', category: 'alloc', args: [rw('dst'), n('size')], sizeArg: 1, returns: 'pointer' },
   { name: 'free', category: 'free', args: [w('dst')], returns: 'none' },
+  ...THREAD_API_EFFECTS,
 ];
 
 const BY_NAME = new Map(TABLE.map((e) => [e.name, e]));

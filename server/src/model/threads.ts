@@ -1,0 +1,483 @@
+/**
+ * Threads of one file: where threads are created (`pthread_create`,
+ * `thrd_create`), which functions of the file they run (a function name,
+ * `&fn`, a cast, or a local or global function pointer whose definitions
+ * name functions of the file), what their argument points to, where they
+ * are joined, and which code of the creating function runs while they do.
+ *
+ * "While the thread runs" is a path question on the creating function's
+ * CFG: a node runs concurrently with a thread created at node C when some
+ * path leads from C to it without passing a join of that thread. Paths on
+ * which the creation failed (`if (pthread_create(...) != 0) return;`,
+ * `rc = pthread_create(...); if (rc) ...`) are not followed. Where the
+ * analysis cannot tell, it assumes the thread was joined (so rules stay
+ * silent): a join inside an `if` or a loop counts from the test of that
+ * statement on; waiting for another thread (`sem_wait`,
+ * `pthread_cond_wait`, `pthread_barrier_wait`, `cnd_wait`) counts as the
+ * handshake it usually is; a call of a function of the file that joins or
+ * waits counts as a join; a join whose handle cannot be read matches every
+ * thread.
+ *
+ * Invariants: computed once per file model (cached); only functions whose
+ * text mentions a creation are lowered for discovery; nothing here throws.
+ */
+import type { Cfg, CfgEdge, CfgNode, CompareOp } from './cfg';
+import { edgeFact } from './cfg';
+import type { FileModel } from './fileModel';
+import type { FunctionModel, VarSymbol } from './functionModel';
+import type { Expr, LoopStmt, Stmt } from './ir';
+import { lockKey } from './locks';
+import { pathAvoiding } from './paths';
+import { pointerTarget, translatePlace, variesPerIteration, type Place } from './places';
+import { summaryNamed, summaryOf, transitiveAccesses, type PlaceAccess } from './summaries';
+import { forEachExprIn, forEachStmt, mentions, stmtExprs, stripCasts, type CallExpr } from './walk';
+
+/** Functions whose text may create a thread. */
+export const CREATES_THREADS = /\b(?:pthread_create|thrd_create)\s*\(/;
+
+export interface ThreadCreate {
+  /** The creating function. */
+  fn: FunctionModel;
+  call: CallExpr;
+  api: 'pthread' | 'c11';
+  /** The handle argument (`&t`, `&threads[i]`). */
+  handle: Expr | undefined;
+  /** Canonical key of the handle object: `t`, `threads[]`, `.tid`; undefined when unreadable. */
+  handleKey: string | undefined;
+  /** The attributes argument (pthread only). */
+  attr: Expr | undefined;
+  routineExpr: Expr | undefined;
+  /** Functions of the file the thread may start in. */
+  routines: string[];
+  /** The argument handed to the start routine. */
+  arg: Expr | undefined;
+  node: CfgNode | undefined;
+  /** Loops around the creation, outermost first. */
+  loops: readonly LoopStmt[];
+  /** The variable the creation's result is stored in (`rc = pthread_create(...)`), if any. */
+  resultVar: string | undefined;
+}
+
+export interface ThreadJoin {
+  call: CallExpr;
+  handleKey: string | undefined;
+  node: CfgNode | undefined;
+}
+
+export interface FileThreads {
+  creates: ThreadCreate[];
+  /** Creations by start routine name. */
+  byRoutine: Map<string, ThreadCreate[]>;
+}
+
+const JOIN_CALLS = new Set(['pthread_join', 'pthread_timedjoin_np', 'thrd_join']);
+const WAIT_CALLS = new Set([
+  'sem_wait', 'sem_timedwait', 'sem_clockwait', 'pthread_cond_wait', 'pthread_cond_timedwait', 'pthread_cond_clockwait',
+  'pthread_barrier_wait', 'cnd_wait', 'cnd_timedwait',
+]);
+
+const fileCache = new WeakMap<FileModel, FileThreads>();
+
+/** Every thread creation of the file, with its start routines. */
+export function threadsOf(file: FileModel): FileThreads {
+  let out = fileCache.get(file);
+  if (out) return out;
+  const creates: ThreadCreate[] = [];
+  for (const entry of file.functions) {
+    if (!CREATES_THREADS.test(entry.text)) continue;
+    const fn = file.model(entry);
+    if (fn) creates.push(...createsIn(fn));
+  }
+  const byRoutine = new Map<string, ThreadCreate[]>();
+  for (const c of creates) for (const r of c.routines) byRoutine.set(r, [...(byRoutine.get(r) ?? []), c]);
+  out = { creates, byRoutine };
+  fileCache.set(file, out);
+  return out;
+}
+
+const createCache = new WeakMap<FunctionModel, ThreadCreate[]>();
+
+/** The thread creations of one function, in source order. */
+export function createsIn(fn: FunctionModel): ThreadCreate[] {
+  let out = createCache.get(fn);
+  if (out) return out;
+  out = [];
+  for (const site of fn.calls) {
+    const api = site.name === 'pthread_create' ? 'pthread' : site.name === 'thrd_create' ? 'c11' : undefined;
+    if (!api) continue;
+    const call = site.call;
+    const [handle, second, third, fourth] = call.args;
+    const routineExpr = api === 'pthread' ? third : second;
+    const node = fn.cfg.nodeOf(call);
+    out.push({
+      fn,
+      call,
+      api,
+      handle,
+      handleKey: handle ? handleKeyOf(handle, true) : undefined,
+      attr: api === 'pthread' ? second : undefined,
+      routineExpr,
+      routines: routineExpr ? resolveRoutines(routineExpr, fn) : [],
+      arg: api === 'pthread' ? fourth : third,
+      node,
+      loops: node?.loops ?? site.loops,
+      resultVar: resultVariable(call, node),
+    });
+  }
+  createCache.set(fn, out);
+  return out;
+}
+
+/** The joins of one function, in source order. */
+export function joinsIn(fn: FunctionModel): ThreadJoin[] {
+  const out: ThreadJoin[] = [];
+  for (const site of fn.calls) {
+    if (!site.name || !JOIN_CALLS.has(site.name)) continue;
+    const handle = site.call.args[0];
+    out.push({ call: site.call, handleKey: handle ? handleKeyOf(handle, false) : undefined, node: fn.cfg.nodeOf(site.call) });
+  }
+  return out;
+}
+
+/** Does a join of `joinKey` join the thread created with `createKey`? Unreadable handles match. */
+export function handlesMatch(createKey: string | undefined, joinKey: string | undefined): boolean {
+  if (createKey === undefined || joinKey === undefined) return true;
+  return createKey === joinKey;
+}
+
+/** The joins of the function that join this creation's thread. */
+export function joinsOf(create: ThreadCreate): ThreadJoin[] {
+  return joinsIn(create.fn).filter((j) => handlesMatch(create.handleKey, j.handleKey));
+}
+
+// ------------------------------------------------------------ path questions
+
+export interface ThreadWindow {
+  create: ThreadCreate;
+  /** Nodes after which the thread is taken as joined (or handed its data over). */
+  joined: (n: CfgNode) => boolean;
+  /** Edges that can be followed after the creation (not its failure branch). */
+  edge: (e: CfgEdge) => boolean;
+}
+
+const windowCache = new WeakMap<ThreadCreate, ThreadWindow>();
+
+/** The path predicates describing when the thread of `create` runs. */
+export function windowOf(create: ThreadCreate): ThreadWindow {
+  let w = windowCache.get(create);
+  if (w) return w;
+  const fn = create.fn;
+  const cfg = fn.cfg;
+  const joinedNodes = new Set<CfgNode>();
+  // A join inside `if`s and a loop counts from the tests of those statements on (up to the innermost loop).
+  const markStatementTests = (call: CallExpr): void => {
+    const site = fn.calls.find((s) => s.call === call);
+    if (!site) return;
+    for (let i = site.ancestors.length - 1; i >= 0; i--) {
+      const a = site.ancestors[i]!;
+      if (a.range.start <= create.call.range.start && create.call.range.end <= a.range.end) break;
+      const test = testOf(a);
+      const n = test ? cfg.nodeAt(test.range.start) : undefined;
+      if (n) joinedNodes.add(n);
+      if (a.kind === 'while' || a.kind === 'for' || a.kind === 'do') break;
+    }
+  };
+  for (const node of cfg.nodes) {
+    for (const call of node.event?.calls ?? []) {
+      const name = call.name;
+      if (!name) continue;
+      let joins = false;
+      if (JOIN_CALLS.has(name)) joins = handlesMatch(create.handleKey, call.args[0] ? handleKeyOf(call.args[0], false) : undefined);
+      else if (WAIT_CALLS.has(name)) joins = true;
+      else if (fn.file.functionNamed(name) && name !== fn.name) {
+        const s = summaryNamed(fn.file, name);
+        joins = s !== undefined && (s.joins || s.waits);
+      }
+      if (!joins) continue;
+      joinedNodes.add(node);
+      markStatementTests(call);
+    }
+  }
+  const failure = failureEdges(create, cfg);
+  w = { create, joined: (n) => joinedNodes.has(n), edge: (e) => !failure.has(e) };
+  windowCache.set(create, w);
+  return w;
+}
+
+/** May `target` run while the thread of `create` runs (some path from the creation to it passes no join)? */
+export function runsConcurrently(create: ThreadCreate, target: CfgNode | undefined): boolean {
+  if (!create.node || !target || target === create.node) return false;
+  const w = windowOf(create);
+  return pathAvoiding(create.node, target, w.joined, { edge: w.edge }) !== undefined;
+}
+
+/**
+ * Is `target` reached from the creation only through a later iteration of a
+ * loop around the creation (it runs before the creation in the loop body)?
+ */
+export function onlyInLaterIterations(create: ThreadCreate, target: CfgNode): boolean {
+  if (!create.node || create.loops.length === 0) return false;
+  // Only a node of the loop body runs again before the creation; code after the loop is not "a later iteration".
+  const innermost = create.loops[create.loops.length - 1]!;
+  if (!target.loops.includes(innermost)) return false;
+  const w = windowOf(create);
+  const loops = new Set<Stmt>(create.loops);
+  const sameIteration = (e: CfgEdge): boolean => {
+    if (!w.edge(e)) return false;
+    const inner = e.to.loops[e.to.loops.length - 1];
+    return !(e.kind === 'back' && inner !== undefined && loops.has(inner));
+  };
+  return pathAvoiding(create.node, target, w.joined, { edge: sameIteration }) === undefined;
+}
+
+/** May two threads of this creation run at once (it is in a loop, and a path returns to it without a join)? */
+export function mayRunTwice(create: ThreadCreate): boolean {
+  if (!create.node || create.loops.length === 0) return false;
+  const w = windowOf(create);
+  return pathAvoiding(create.node, create.node, w.joined, { edge: w.edge }) !== undefined;
+}
+
+/** Can the creating function return while the thread may still run (a path to its exit passes no join)? */
+export function mayReturnWhileRunning(create: ThreadCreate): CfgNode[] | undefined {
+  if (!create.node) return undefined;
+  const w = windowOf(create);
+  const cfg = create.fn.cfg;
+  return pathAvoiding(create.node, cfg.exit, (n) => n !== cfg.exit && w.joined(n), { edge: w.edge });
+}
+
+/**
+ * Per-thread storage: the creating thread's access at `node` happens only in
+ * a later iteration of the loop around the creation, and both places are a
+ * different object on each iteration (`args[i]` on both sides), so they are
+ * never the same object at the same time.
+ */
+export function distinctPerIteration(create: ThreadCreate, node: CfgNode | undefined, mine: Place, theirs: Place): boolean {
+  if (!node || !onlyInLaterIterations(create, node)) return false;
+  const assigned = assignedInLoop(create.loops[create.loops.length - 1]!, create.fn);
+  return variesPerIteration(mine, assigned) && variesPerIteration(theirs, assigned);
+}
+
+/** Variables assigned (or declared) inside a loop: what may differ between its iterations. */
+export function assignedInLoop(loop: LoopStmt, fn: FunctionModel): Set<string> {
+  const out = new Set<string>();
+  forEachStmt(loop, (s) => {
+    if (s.kind === 'decl') for (const d of s.decls) out.add(d.name);
+  });
+  forEachExprIn(loop, (e) => {
+    if (e.kind === 'assign' || e.kind === 'update') {
+      const target = stripCasts(e.kind === 'assign' ? e.left : e.operand);
+      if (target.kind === 'ident') out.add(target.name);
+    }
+  });
+  void fn;
+  return out;
+}
+
+// ------------------------------------------------------------ the thread's side
+
+export interface ThreadAccess extends PlaceAccess {
+  /** The start routine the access is made from. */
+  routine: string;
+}
+
+/**
+ * What the thread started at `create` accesses, expressed in the creating
+ * function: globals and statics as they are, what the routine's parameter
+ * points to as the object the creation's argument points to. Accesses to
+ * the routine's private variables are left out.
+ */
+export function threadAccesses(create: ThreadCreate): ThreadAccess[] {
+  const out: ThreadAccess[] = [];
+  const args = create.arg ? [create.arg] : [];
+  for (const routine of create.routines) {
+    const summary = summaryNamed(create.fn.file, routine);
+    if (!summary) continue;
+    for (const a of transitiveAccesses(summary)) {
+      const place = translatePlace(a.place, args, create.fn);
+      if (!place) continue;
+      const locks = new Set([...a.locks].map((k) => (k === 'p:0' && create.arg ? lockKey(create.arg, create.fn) : k)));
+      out.push({ ...a, place, locks, routine });
+    }
+  }
+  return out;
+}
+
+/** The object the thread's argument points to, in the creating function. */
+export function argTarget(create: ThreadCreate): Place | undefined {
+  return create.arg ? pointerTarget(create.arg, create.fn) : undefined;
+}
+
+/** Does the start routine use its parameter at all (unknown routines are assumed to)? */
+export function routineUsesArg(create: ThreadCreate): boolean {
+  if (create.routines.length === 0) return true;
+  return create.routines.some((name) => {
+    const entry = create.fn.file.functionNamed(name);
+    const fn = entry ? create.fn.file.model(entry) : undefined;
+    const param = fn?.params[0];
+    if (!fn || !param) return false;
+    let used = false;
+    forEachStmt(fn.ir.body, (s) => {
+      // `(void)arg;` only silences a warning.
+      if (s.kind === 'expr' && s.expr.kind === 'cast' && s.expr.type.base === 'void' && s.expr.type.pointerDepth === 0) return;
+      if (stmtExprs(s).some((e) => mentions(e, param.name))) used = true;
+    });
+    return used;
+  });
+}
+
+/** The summary of the creating function (accesses with their nodes and locks). */
+export function creatorAccesses(create: ThreadCreate): PlaceAccess[] {
+  return transitiveAccesses(summaryOf(create.fn));
+}
+
+// ------------------------------------------------------------ helpers
+
+/**
+ * Canonical key of a thread handle: from the create's `&t` (address) or the
+ * join's `t` (value). `t`, `threads[]` for any element, `.tid` for a member.
+ */
+export function handleKeyOf(e: Expr, address: boolean): string | undefined {
+  let x = stripCasts(e);
+  if (address) {
+    if (x.kind === 'unary' && x.op === '&') x = stripCasts(x.operand);
+    else if (x.kind === 'binary' && x.op === '+') return objectKey(stripCasts(x.left)) ? `${objectKey(stripCasts(x.left))}[]` : undefined;
+    else return x.kind === 'ident' ? `*${x.name}` : undefined;
+  }
+  return objectKey(x);
+}
+
+function objectKey(x: Expr): string | undefined {
+  switch (x.kind) {
+    case 'ident': return x.name;
+    case 'index': {
+      const inner = objectKey(stripCasts(x.object));
+      return inner === undefined ? undefined : `${inner}[]`;
+    }
+    case 'field': return `.${x.field}`;
+    case 'unary': {
+      if (x.op !== '*') return undefined;
+      const inner = stripCasts(x.operand);
+      return inner.kind === 'ident' ? `*${inner.name}` : undefined;
+    }
+    default: return undefined;
+  }
+}
+
+/** Functions of the file a routine expression may designate. */
+function resolveRoutines(e: Expr, fn: FunctionModel, depth = 0): string[] {
+  const x = stripCasts(e);
+  if (depth > 3) return [];
+  if (x.kind === 'unary' && x.op === '&') return resolveRoutines(x.operand, fn, depth + 1);
+  if (x.kind === 'cond') return [...new Set([...(x.then ? resolveRoutines(x.then, fn, depth + 1) : []), ...resolveRoutines(x.otherwise, fn, depth + 1)])];
+  if (x.kind !== 'ident') return [];
+  const symbol = fn.lookup(x.name, x.range.start);
+  if (!symbol) return fn.file.functionNamed(x.name) ? [x.name] : [];
+  if (symbol.kind === 'param') return [];
+  // A function pointer variable: every function it is defined from in this function (or its initialiser).
+  const out = new Set<string>();
+  if (symbol.init) for (const r of resolveRoutines(symbol.init, fn, depth + 1)) out.add(r);
+  forEachExprIn(fn.ir.body, (a) => {
+    if (a.kind !== 'assign' || a.op !== '=') return;
+    const left = stripCasts(a.left);
+    if (left.kind !== 'ident' || left.name !== x.name) return;
+    if (fn.lookup(left.name, left.range.start)?.range.start !== symbol.range.start) return;
+    for (const r of resolveRoutines(a.right, fn, depth + 1)) out.add(r);
+  });
+  return [...out];
+}
+
+/** `rc = pthread_create(...)` or `int rc = pthread_create(...)`: the variable holding the result. */
+function resultVariable(call: CallExpr, node: CfgNode | undefined): string | undefined {
+  const event = node?.event;
+  if (!event) return undefined;
+  if (event.kind === 'decl' && event.decl?.init && stripCasts(event.decl.init) === call) return event.decl.name;
+  const e = event.expr ? stripCasts(event.expr) : undefined;
+  if (e?.kind === 'assign' && e.op === '=' && stripCasts(e.right) === call) {
+    const left = stripCasts(e.left);
+    return left.kind === 'ident' ? left.name : undefined;
+  }
+  return undefined;
+}
+
+/** Branch edges taken only when the creation failed. */
+function failureEdges(create: ThreadCreate, cfg: Cfg): Set<CfgEdge> {
+  const out = new Set<CfgEdge>();
+  for (const node of cfg.nodes) {
+    for (const e of node.succs) {
+      const fact = edgeFact(e);
+      if (!fact) continue;
+      const subject = stripCasts(fact.subject);
+      const isResult =
+        fact.call === create.call ||
+        (create.resultVar !== undefined && subject.kind === 'ident' && subject.name === create.resultVar) ||
+        (create.resultVar !== undefined && fact.assigned === create.resultVar);
+      if (isResult && meansFailure(fact.op, fact.valueNumber, fact.value)) out.add(e);
+    }
+  }
+  return out;
+}
+
+/** Does `result op value` say the call failed (it returns 0, or `thrd_success`, on success)? */
+function meansFailure(op: CompareOp, value: number | undefined, valueExpr: Expr | undefined): boolean {
+  const success = value === 0 || (valueExpr !== undefined && stripCasts(valueExpr).kind === 'ident' && (stripCasts(valueExpr) as { name: string }).name === 'thrd_success');
+  if (value === undefined && !success) return false;
+  switch (op) {
+    case '!=': return success;
+    case '==': return !success;
+    case '<': case '>': return value === 0;
+    default: return false;
+  }
+}
+
+function testOf(s: Stmt): Expr | undefined {
+  switch (s.kind) {
+    case 'if': case 'while': case 'switch': return s.test;
+    case 'for': return s.test;
+    default: return undefined;
+  }
+}
+
+// ------------------------------------------------------------ the argument
+
+export interface ArgHazard {
+  create: ThreadCreate;
+  /** The local variable whose address is the thread's argument. */
+  variable: VarSymbol;
+  /**
+   * `scope`: the variable is declared in a loop body around the creation, a
+   * new object on every iteration while the thread may still read the old
+   * one; `loop`: a loop around the creation changes it (`i++`); `changed`:
+   * it is assigned again later while the thread may still read it.
+   */
+  kind: 'scope' | 'loop' | 'changed';
+  /** The write (or the declaration) that changes what the thread reads. */
+  at: PlaceAccess;
+  /** The loop whose iterations change the variable (for `scope` and `loop`). */
+  loop: LoopStmt | undefined;
+}
+
+/**
+ * `pthread_create(..., &v)` where the local `v` changes (or ends its
+ * lifetime and starts again) while the thread may still read it.
+ */
+export function argHazard(create: ThreadCreate): ArgHazard | undefined {
+  const target = argTarget(create);
+  // Only the whole variable: `&args[i]` is per-thread storage, judged by thread-shared-write.
+  if (!target || !target.root.startsWith('l:') || target.steps.length > 0) return undefined;
+  const variable = create.fn.locals.find((l) => `l:${l.name}@${l.range.start}` === target.root);
+  if (!variable || !routineUsesArg(create)) return undefined;
+  const innermost = create.loops[create.loops.length - 1];
+  const writes = creatorAccesses(create)
+    .filter((a) => a.kind !== 'read' && a.place.root === target.root && !a.atomic && runsConcurrently(create, a.node))
+    // Outside a loop only a reassignment of the whole variable counts; a member written later is thread-shared-write's.
+    .filter((a) => a.declaration || (innermost !== undefined && a.node?.loops.includes(innermost)) || (a.place.steps.length === 0 && a.via.length === 0 && (a.whole.kind === 'assign' || a.whole.kind === 'update')))
+    .sort((a, b) => a.site.start - b.site.start);
+  // The re-declaration in a loop body first, then a write in the loop around the creation (`i++`), then a later write.
+  const inLoop = writes.filter((a) => !a.declaration && innermost !== undefined && a.node?.loops.includes(innermost));
+  const after = writes.filter((a) => a.site.start > create.call.range.end && !a.declaration);
+  const at = writes.find((a) => a.declaration) ?? inLoop[0] ?? after[0] ?? writes[0];
+  if (!at) return undefined;
+  const loop = [...create.loops].reverse().find((l) => at.node?.loops.includes(l));
+  const kind = at.declaration ? 'scope' : loop ? 'loop' : 'changed';
+  return { create, variable, kind, at, loop };
+}
