@@ -413,3 +413,32 @@ describe('1,000 random edits', () => {
     }
   }, 60000);
 });
+
+describe('hover for a zero-copy finding', () => {
+  it('names the alternative the rule suggests', async () => {
+    client = await startTestServer();
+    const uri = 'file:///virtual/relay.c';
+    const text = [
+      '#include <unistd.h>',
+      '',
+      'int relay(int in, int out)',
+      '{',
+      '    char buf[65536];',
+      '    ssize_t n;',
+      '    while ((n = read(in, buf, sizeof buf)) > 0) {',
+      '        if (write(out, buf, n) != n)',
+      '            return -1;',
+      '    }',
+      '    return n < 0 ? -1 : 0;',
+      '}',
+      '',
+    ].join('\n');
+    client.open(uri, text);
+    const diags = (await client.diagnostics(uri)).filter((d) => d.code === 'zerocopy/read-write-loop');
+    expect(diags).toHaveLength(1);
+    const hover = await client.hover(uri, diags[0]!.range.start);
+    const value = (hover!.contents as { value: string }).value;
+    expect(value).toContain('zerocopy/read-write-loop');
+    expect(value).toMatch(/Alternative: `(sendfile|copy_file_range|splice)`/);
+  });
+});

@@ -108,6 +108,8 @@ function hoverMarkdown(lines: LineIndex, f: Finding, info: RuleInfo | undefined)
   out.push(escapeMarkdown(f.message));
   const gain = f.data?.['gain'];
   if (gain !== undefined) out.push(`Estimated gain: ${escapeMarkdown(String(gain))}`);
+  const alternative = f.data?.['alternative'];
+  if (alternative !== undefined) out.push(`Alternative: \`${String(alternative).replace(/`/g, '')}\``);
   for (const r of f.related) out.push(`- line ${lines.positionAt(r.range.start).line + 1}: ${escapeMarkdown(r.message)}`);
   const hint = f.fixes.find((x) => x.applicability === 'display-only');
   if (hint) out.push(`Suggestion: ${escapeMarkdown(hint.title)}`);
