@@ -1,0 +1,87 @@
+/**
+ * race/thread-shared-write: the creating thread writes an object its new
+ * thread also uses (a global, a static, or what the thread's argument
+ * points to) while that thread may run, and the two sides hold no lock in
+ * common.
+ */
+import type { Rule } from '../../engine/rule';
+import type { FunctionModel } from '../../model/functionModel';
+import type { Expr } from '../../model/ir';
+import { commonLock } from '../../model/locks';
+import { mayOverlap } from '../../model/places';
+import type { PlaceAccess } from '../../model/summaries';
+import {
+  argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, runsConcurrently, threadAccesses, type ThreadAccess,
+  type ThreadCreate,
+} from '../../model/threads';
+import { stripCasts } from '../../model/walk';
+import { textOf } from '../callArgs';
+
+export const threadSharedWrite: Rule = {
+  id: 'race/thread-shared-write',
+  summary: 'An object a running thread uses is written by the thread that created it without a lock held on both sides.',
+  defaultSeverity: 'error',
+  fix: 'none',
+  messages: {
+    read: "'{{object}}' is written while thread '{{routine}}' may read it, and no lock is held on both sides: the thread can see a half-written or stale value",
+    write: "'{{object}}' is written while thread '{{routine}}' may also write it, and no lock is held on both sides: one of the updates can be lost",
+    call: "'{{callee}}' writes '{{object}}' while thread '{{routine}}' may {{verb}} it, and no lock is held on both sides: a data race",
+  },
+  candidates: CREATES_THREADS,
+  check(ctx) {
+    const reported = new Set<number>();
+    for (const fn of ctx.functions()) {
+      for (const create of createsIn(fn)) {
+        // Without the routine's body there is nothing to compare with.
+        if (create.routines.length === 0) continue;
+        const theirs = threadAccesses(create);
+        if (theirs.length === 0) continue;
+        // `&i` of a changing variable is race/thread-arg-loop-var's finding.
+        const hazardRoot = argHazard(create)?.variable;
+        const skipRoot = hazardRoot ? `l:${hazardRoot.name}@${hazardRoot.range.start}` : undefined;
+        for (const mine of creatorAccesses(create)) {
+          if (mine.kind === 'read' || mine.atomic || mine.declaration || reported.has(mine.site.start)) continue;
+          if (mine.place.root === skipRoot) continue;
+          if (!runsConcurrently(create, mine.node)) continue;
+          const other = conflicting(create, mine, theirs, fn);
+          if (!other) continue;
+          reported.add(mine.site.start);
+          const object = objectText(ctx.text, mine.expr);
+          const verb = other.kind === 'read' ? 'read' : 'write';
+          const direct = mine.via.length === 0;
+          ctx.report({
+            messageId: direct ? verb : 'call',
+            data: { object, routine: other.routine, callee: mine.via[0]?.name ?? '', verb },
+            range: direct ? mine.expr.range : mine.site,
+            functionName: fn.name,
+            related: [
+              { range: other.expr.range, message: `'${other.routine}' ${other.kind === 'read' ? 'reads' : 'writes'} it here${other.locks.size === 0 ? ' without a lock' : ''}` },
+              ...(direct ? [] : [{ range: mine.expr.range, message: `'${mine.fn.name}' writes it here` }]),
+              { range: create.call.range, message: `the thread is started here` },
+            ],
+          });
+        }
+      }
+    }
+  },
+};
+
+/** The thread's access that races with the creator's write, if any (writes first). */
+function conflicting(create: ThreadCreate, mine: PlaceAccess, theirs: ThreadAccess[], fn: FunctionModel): ThreadAccess | undefined {
+  const fold = (e: Expr): number | undefined => fn.fold(e);
+  let best: ThreadAccess | undefined;
+  for (const t of theirs) {
+    if (t.atomic || !mayOverlap(mine.place, t.place, fold)) continue;
+    if (commonLock(mine.locks, t.locks)) continue;
+    // Per-thread storage: in a later iteration the creator writes the next thread's element, not this one's.
+    if (distinctPerIteration(create, mine.node, mine.place, t.place)) continue;
+    if (!best || (best.kind === 'read' && t.kind !== 'read')) best = t;
+  }
+  return best;
+}
+
+/** The object a write designates, for messages: `job` for the `&job` handed to `memset`. */
+function objectText(text: string, e: Expr): string {
+  const x = stripCasts(e);
+  return textOf(text, x.kind === 'unary' && x.op === '&' ? x.operand : x);
+}
