@@ -1,5 +1,7 @@
 /** overlap/ rules: work that waits when it could run alongside. One line per rule. */
 import type { Rule } from '../../engine/rule';
+import { aioBusyWait } from './aio-busy-wait';
 
 export const overlapRules: Rule[] = [
+  aioBusyWait,
 ];
