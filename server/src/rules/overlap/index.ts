@@ -1,7 +1,9 @@
 /** overlap/ rules: work that waits when it could run alongside. One line per rule. */
 import type { Rule } from '../../engine/rule';
 import { aioBusyWait } from './aio-busy-wait';
+import { createThenJoin } from './create-then-join';
 
 export const overlapRules: Rule[] = [
   aioBusyWait,
+  createThenJoin,
 ];
