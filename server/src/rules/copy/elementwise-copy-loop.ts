@@ -1,0 +1,410 @@
+/**
+ * copy/elementwise-copy-loop: a `for` loop whose whole body copies one
+ * element of an array to the same index of another (`dst[i] = src[i]`, or
+ * a `memcpy` of one element) over a contiguous range: one `memcpy` does it.
+ *
+ * Only the plain shape is matched: `for (i = A; i < B; i++)` (also `<=`,
+ * `!=`, `++i`, `i += 1`), indexes `i + k` with `k` fixed, the same element
+ * type on both sides (a conversion is not a copy), two different arrays (a
+ * loop over one array shifts data: `memmove` territory, or a deliberate
+ * forward propagation).
+ */
+import type { Rule, RuleFix } from '../../engine/rule';
+import type { TextEdit } from '../../engine/types';
+import { accessesOf, type VarAccess } from '../../model/accesses';
+import type { FunctionModel, VarSymbol } from '../../model/functionModel';
+import type { Expr, LoopStmt, Stmt, TypeRef } from '../../model/ir';
+import { exprKey, regionOf, type Region } from '../../model/regions';
+import { forEachExpr, forEachStmt, mentions, sameExpr, stripCasts } from '../../model/walk';
+import { textOf } from '../callArgs';
+import { includeEdit, isPrimary } from './common';
+
+type ForStmt = Extract<Stmt, { kind: 'for' }>;
+
+/** Whitespace and comments between a loop header and its body. */
+const GAP = String.raw`(?:\s|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*`;
+
+export const elementwiseCopyLoop: Rule = {
+  id: 'copy/elementwise-copy-loop',
+  summary: 'A loop copies an array element by element where one memcpy would do.',
+  defaultSeverity: 'warning',
+  fix: 'safe',
+  messages: {
+    loop: "this loop copies '{{src}}' to '{{dst}}' one {{element}} at a time: one 'memcpy' of {{count}} moves the same bytes with wide loads and stores, and states the intent",
+  },
+  candidates: new RegExp(`\\bfor\\s*\\([^;]*;[^;]*;[^)]*\\)${GAP}(?:\\{${GAP})?(?:[\\w.>-]+\\s*(?:\\[[^\\]]*\\]\\s*)+=\\s*[\\w.>-]+\\s*\\[|memcpy\\s*\\()`),
+  check(ctx) {
+    for (const fn of ctx.functions()) {
+      forEachStmt(fn.ir.body, (s) => {
+        if (s.kind !== 'for') return;
+        const loop = matchLoop(s, fn);
+        if (!loop) return;
+        const text = fn.file.text;
+        ctx.report({
+          messageId: 'loop',
+          data: { src: textOf(text, loop.src), dst: textOf(text, loop.dst), element: elementName(loop.elementType), count: countPhrase(loop, fn) },
+          range: s.headerRange,
+          functionName: fn.name,
+          fixes: fixFor(s, loop, fn),
+        });
+      });
+    }
+  },
+};
+
+interface CopyLoop {
+  /** The loop variable. */
+  index: VarSymbol;
+  indexName: string;
+  /** First value and bound: the loop runs for `index` in [start, bound) (or [start, bound] when inclusive). */
+  start: Expr;
+  bound: Expr;
+  inclusive: boolean;
+  /** The arrays (or pointers) indexed on each side. */
+  dst: Expr;
+  src: Expr;
+  /** The index offsets on each side (`i + k`), if any. */
+  dstOffset: Offset | undefined;
+  srcOffset: Offset | undefined;
+  elementType: TypeRef;
+}
+
+interface Offset {
+  expr: Expr;
+  negative: boolean;
+}
+
+// --------------------------------------------------------------- matching
+
+function matchLoop(loop: ForStmt, fn: FunctionModel): CopyLoop | undefined {
+  const init = loopStart(loop.init);
+  if (!init) return undefined;
+  const { name, start } = init;
+  const test = loopBound(loop.test, name);
+  // Only `i++`, `++i`, `i += 1`, `i = i + 1`: other steps skip elements.
+  if (!test || !isIncrement(loop.update, name)) return undefined;
+  const body = singleStatement(loop.body);
+  if (!body || body.kind !== 'expr') return undefined;
+  const copy = elementCopy(body.expr, name, fn);
+  if (!copy) return undefined;
+  const { dst, src, dstIndex, srcIndex } = copy;
+  // The arrays themselves must not depend on the index or change while the loop runs.
+  if (mentions(dst, name) || mentions(src, name) || hasSideEffects(dst) || hasSideEffects(src)) return undefined;
+  if (mentions(test.bound, name) || mentions(start, name) || hasSideEffects(test.bound)) return undefined;
+  const dstOffset = indexOffset(dstIndex, name);
+  const srcOffset = indexOffset(srcIndex, name);
+  if (dstOffset === null || srcOffset === null) return undefined;
+  // One array on both sides shifts data within it (`a[i] = a[i + 1]`): not a plain copy.
+  if (exprKey(dst) === exprKey(src) || sameStorage(dst, src, fn)) return undefined;
+  const elementType = sameElementType(copy.dstElement, copy.srcElement, fn);
+  // Different element types (or unknown ones) mean a conversion, not a copy.
+  if (!elementType) return undefined;
+  const index = fn.lookup(name, (loop.test ?? loop.body).range.start);
+  if (!index || !isIntegerType(index.type, fn)) return undefined;
+  return { index, indexName: name, start, bound: test.bound, inclusive: test.inclusive, dst, src, dstOffset, srcOffset, elementType };
+}
+
+/** `int i = A` or `i = A` in the loop's initializer. */
+function loopStart(init: Stmt | undefined): { name: string; start: Expr } | undefined {
+  if (!init) return undefined;
+  if (init.kind === 'decl') {
+    const d = init.decls.length === 1 ? init.decls[0] : undefined;
+    return d?.init ? { name: d.name, start: d.init } : undefined;
+  }
+  if (init.kind === 'expr' && init.expr.kind === 'assign' && init.expr.op === '=' && init.expr.left.kind === 'ident') {
+    return { name: init.expr.left.name, start: init.expr.right };
+  }
+  return undefined;
+}
+
+/** `i < B`, `i <= B`, `i != B`, `B > i`, `B >= i`. */
+function loopBound(test: Expr | undefined, name: string): { bound: Expr; inclusive: boolean } | undefined {
+  if (!test || test.kind !== 'binary') return undefined;
+  const isIndex = (e: Expr): boolean => stripCasts(e).kind === 'ident' && (stripCasts(e) as { name: string }).name === name;
+  if (isIndex(test.left) && (test.op === '<' || test.op === '!=' || test.op === '<=')) return { bound: test.right, inclusive: test.op === '<=' };
+  if (isIndex(test.right) && (test.op === '>' || test.op === '>=')) return { bound: test.left, inclusive: test.op === '>=' };
+  return undefined;
+}
+
+function isIncrement(update: Expr | undefined, name: string): boolean {
+  if (!update) return false;
+  const isIndex = (e: Expr): boolean => e.kind === 'ident' && e.name === name;
+  if (update.kind === 'update') return update.op === '++' && isIndex(update.operand);
+  if (update.kind === 'assign' && isIndex(update.left)) {
+    if (update.op === '+=') return update.right.kind === 'number' && update.right.value === 1;
+    const r = update.right;
+    return update.op === '=' && r.kind === 'binary' && r.op === '+' && ((isIndex(r.left) && isOne(r.right)) || (isIndex(r.right) && isOne(r.left)));
+  }
+  return false;
+}
+
+function isOne(e: Expr): boolean {
+  return e.kind === 'number' && e.value === 1;
+}
+
+function singleStatement(body: Stmt): Stmt | undefined {
+  if (body.kind !== 'block') return body;
+  const statements = body.body.filter((s) => !(s.kind === 'block' && s.body.length === 0));
+  return statements.length === 1 ? singleStatement(statements[0]!) : undefined;
+}
+
+interface ElementCopy {
+  dst: Expr;
+  src: Expr;
+  dstIndex: Expr;
+  srcIndex: Expr;
+  dstElement: Expr;
+  srcElement: Expr;
+}
+
+/** `dst[j] = src[k]` or `memcpy(&dst[j], &src[k], <one element>)` / `memcpy(dst + j, src + k, ...)`. */
+function elementCopy(e: Expr, name: string, fn: FunctionModel): ElementCopy | undefined {
+  if (e.kind === 'assign' && e.op === '=') {
+    // A cast on either side is a conversion.
+    if (e.left.kind !== 'index' || e.right.kind !== 'index') return undefined;
+    return { dst: e.left.object, src: e.right.object, dstIndex: e.left.index, srcIndex: e.right.index, dstElement: e.left, srcElement: e.right };
+  }
+  if (e.kind === 'call' && e.name === 'memcpy' && e.args.length === 3) {
+    const d = elementAddress(e.args[0]!);
+    const s = elementAddress(e.args[1]!);
+    if (!d || !s) return undefined;
+    const dstElement: Expr = { kind: 'index', object: d.array, index: d.index, range: e.args[0]!.range };
+    const srcElement: Expr = { kind: 'index', object: s.array, index: s.index, range: e.args[1]!.range };
+    // The per-element copy must be exactly one element.
+    if (!isOneElement(e.args[2]!, dstElement, fn)) return undefined;
+    if (!mentions(d.index, name) || !mentions(s.index, name)) return undefined;
+    return { dst: d.array, src: s.array, dstIndex: d.index, srcIndex: s.index, dstElement, srcElement };
+  }
+  return undefined;
+}
+
+/** `&a[j]` or `a + j`. */
+function elementAddress(e: Expr): { array: Expr; index: Expr } | undefined {
+  if (e.kind === 'unary' && e.op === '&' && e.operand.kind === 'index') return { array: e.operand.object, index: e.operand.index };
+  if (e.kind === 'binary' && e.op === '+') return { array: e.left, index: e.right };
+  return undefined;
+}
+
+function isOneElement(size: Expr, element: Expr, fn: FunctionModel): boolean {
+  const s = stripCasts(size);
+  if (s.kind === 'sizeof') {
+    if (s.operand) {
+      const o = stripCasts(s.operand);
+      // `sizeof dst[i]`, `sizeof dst[0]`, `sizeof *dst`.
+      if (o.kind === 'index' && element.kind === 'index' && sameExpr(o.object, element.object)) return true;
+      if (o.kind === 'unary' && o.op === '*' && element.kind === 'index' && sameExpr(o.operand, element.object)) return true;
+    }
+    if (s.type) {
+      const t = fn.typeOf(element);
+      return t !== undefined && sameType(fn.file.types.resolve(s.type), fn.file.types.resolve(t));
+    }
+    return false;
+  }
+  const n = fn.fold(size);
+  const elementSize = fn.sizeOfObject(element);
+  return n !== undefined && elementSize !== undefined && n === elementSize;
+}
+
+/** The `k` of `i + k`, `k + i`, `i - k`; undefined for `i`; null when the index is not of that shape. */
+function indexOffset(index: Expr, name: string): Offset | undefined | null {
+  const x = stripCasts(index);
+  if (x.kind === 'ident' && x.name === name) return undefined;
+  if (x.kind !== 'binary' || (x.op !== '+' && x.op !== '-')) return null;
+  const isIndex = (e: Expr): boolean => stripCasts(e).kind === 'ident' && (stripCasts(e) as { name: string }).name === name;
+  if (isIndex(x.left) && !mentions(x.right, name) && !hasSideEffects(x.right)) return { expr: x.right, negative: x.op === '-' };
+  if (x.op === '+' && isIndex(x.right) && !mentions(x.left, name) && !hasSideEffects(x.left)) return { expr: x.left, negative: false };
+  return null;
+}
+
+function hasSideEffects(e: Expr): boolean {
+  let found = false;
+  forEachExpr(e, (x) => {
+    if (x.kind === 'call' || x.kind === 'assign' || x.kind === 'update' || x.kind === 'unknown') found = true;
+  });
+  return found;
+}
+
+/** Two different names that resolve to one object (a pointer into the other array is not caught here). */
+function sameStorage(a: Expr, b: Expr, fn: FunctionModel): boolean {
+  const ra = regionOf(a, fn);
+  const rb = regionOf(b, fn);
+  return ra !== undefined && rb !== undefined && ra.base === rb.base;
+}
+
+function sameElementType(dst: Expr, src: Expr, fn: FunctionModel): TypeRef | undefined {
+  const a = fn.typeOf(dst);
+  const b = fn.typeOf(src);
+  if (!a || !b) return undefined;
+  const ra = fn.file.types.resolve(a);
+  const rb = fn.file.types.resolve(b);
+  // `volatile` elements are device registers or shared flags: every access is meant.
+  if (ra.qualifiers.includes('volatile') || rb.qualifiers.includes('volatile')) return undefined;
+  return sameType(ra, rb) ? ra : undefined;
+}
+
+function sameType(a: TypeRef, b: TypeRef): boolean {
+  return a.base === b.base && a.pointerDepth === b.pointerDepth && a.arrayDims.length === b.arrayDims.length && a.functionPointer === b.functionPointer;
+}
+
+function isIntegerType(type: TypeRef, fn: FunctionModel): boolean {
+  const t = fn.file.types.resolve(type);
+  return t.pointerDepth === 0 && t.arrayDims.length === 0 && !/\b(float|double)\b/.test(t.base);
+}
+
+function elementName(type: TypeRef): string {
+  return type.pointerDepth > 0 ? 'pointer' : /^(struct|union) /.test(type.base) ? type.base : `'${type.base}'`;
+}
+
+// -------------------------------------------------------------------- fix
+
+interface Count {
+  text: string;
+  /** The text can be an operand of `*` as it is. */
+  primary: boolean;
+  /** A non-negative constant, or `B - 0` with `B` unsigned: `count * size` cannot wrap to a huge size. */
+  clear: boolean;
+}
+
+function countOf(loop: CopyLoop, fn: FunctionModel): Count {
+  const text = fn.file.text;
+  const a = fn.fold(loop.start);
+  const b = fn.fold(loop.bound);
+  const extra = loop.inclusive ? 1 : 0;
+  if (a !== undefined && b !== undefined) {
+    const n = b - a + extra;
+    return { text: String(Math.max(n, 0)), primary: true, clear: n >= 0 };
+  }
+  const boundText = textOf(text, loop.bound);
+  if (a === 0) {
+    if (!extra) return { text: boundText, primary: isPrimary(loop.bound), clear: isUnsigned(loop.bound, fn) };
+    return { text: `${paren(loop.bound, boundText)} + 1`, primary: false, clear: isUnsigned(loop.bound, fn) };
+  }
+  const startText = textOf(text, loop.start);
+  const sum = `${paren(loop.bound, boundText)} - ${paren(loop.start, startText)}${extra ? ' + 1' : ''}`;
+  return { text: sum, primary: false, clear: false };
+}
+
+function countPhrase(loop: CopyLoop, fn: FunctionModel): string {
+  const count = countOf(loop, fn).text;
+  return /^\d+$/.test(count) ? `${count} element${count === '1' ? '' : 's'}` : `'${count}' elements`;
+}
+
+function paren(e: Expr, text: string): string {
+  return isPrimary(e) ? text : `(${text})`;
+}
+
+function isUnsigned(e: Expr, fn: FunctionModel): boolean {
+  const x = stripCasts(e);
+  if (x.kind === 'sizeof') return true;
+  const type = fn.typeOf(x) ?? (e.kind === 'cast' ? e.type : undefined);
+  if (!type) return false;
+  const t = fn.file.types.resolve(type);
+  return t.pointerDepth === 0 && /^(size_t|unsigned\b.*|uint\d+_t|u\d+|__u\d+|uintptr_t|socklen_t)$/.test(t.base);
+}
+
+/** `memcpy(dst + start, src + start, count * sizeof dst[0]);` replacing the whole loop. */
+function fixFor(loop: ForStmt, copy: CopyLoop, fn: FunctionModel): RuleFix[] {
+  const text = fn.file.text;
+  const loopText = textOf(text, loop);
+  // A preprocessor line inside the loop may change what it does.
+  if (/^\s*#/m.test(loopText)) return [];
+  // The index's value after the loop is read later: removing the loop would change it.
+  if (!indexDeadAfter(loop, copy, fn)) return [];
+  const count = countOf(copy, fn);
+  const dstText = textOf(text, copy.dst);
+  const size = `sizeof ${dstText}[0]`;
+  const bytes = count.primary ? `${count.text} * ${size}` : `(${count.text}) * ${size}`;
+  const call = `memcpy(${startOf(copy.dst, copy.dstOffset, copy, fn)}, ${startOf(copy.src, copy.srcOffset, copy, fn)}, ${bytes});`;
+  const edits: TextEdit[] = [{ range: loop.range, text: call + keptComments(loopText, text, loop.range.end) }];
+  const include = includeEdit(text, 'string.h');
+  if (include) edits.push(include);
+  const safe = count.clear && distinctObjects(copy, fn);
+  return [{ title: `Replace the loop with 'memcpy'`, applicability: safe ? 'safe' : 'unsafe', edits }];
+}
+
+/**
+ * The loop's comments, kept after the `memcpy`: line comments stay line
+ * comments when nothing follows the loop on its last line, and become block
+ * comments otherwise (they would swallow that code).
+ */
+function keptComments(loopText: string, text: string, end: number): string {
+  const comments = [...loopText.matchAll(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g)].map((m) => m[0]).filter((c) => c.startsWith('/'));
+  if (comments.length === 0) return '';
+  const restOfLine = /^[^\n]*/.exec(text.slice(end))![0];
+  const lineOk = restOfLine.trim() === '' && comments.filter((c) => c.startsWith('//')).length <= 1 && !comments.slice(0, -1).some((c) => c.startsWith('//'));
+  return ` ${comments.map((c) => (c.startsWith('//') && !lineOk ? `/* ${c.slice(2).trim().replace(/\*\//g, '* /')} */` : c)).join(' ')}`;
+}
+
+function isPrimaryText(t: string): boolean {
+  return /^[A-Za-z_]\w*$/.test(t);
+}
+
+/** `array + (start + k)` with the parts that are zero left out. */
+function startOf(array: Expr, offset: Offset | undefined, copy: CopyLoop, fn: FunctionModel): string {
+  const text = fn.file.text;
+  const parts: string[] = [];
+  const a = fn.fold(copy.start);
+  if (a !== 0) parts.push(textOf(text, copy.start));
+  if (offset) {
+    const k = textOf(text, offset.expr);
+    const kp = paren(offset.expr, k);
+    if (parts.length === 0) parts.push(offset.negative ? `-${kp}` : k);
+    else parts.push(`${offset.negative ? '-' : '+'} ${kp}`);
+  }
+  const arrayText = textOf(text, array);
+  const base = isPrimary(stripCasts(array)) && array.kind !== 'cast' ? arrayText : `(${arrayText})`;
+  if (parts.length === 0) return base;
+  const single = parts.length === 1 && (isPrimaryText(parts[0]!) || /^\d+$/.test(parts[0]!));
+  const first = parts.length === 1 ? parts[0]! : `${parts.length > 1 ? paren(copy.start, parts[0]!) : parts[0]!} ${parts.slice(1).join(' ')}`;
+  return single ? `${base} + ${first}` : `${base} + (${first})`;
+}
+
+/**
+ * The loop variable's final value does not matter: it is declared by the
+ * loop, or every other use of it is inside another `for` loop that
+ * assigns it first.
+ */
+function indexDeadAfter(loop: ForStmt, copy: CopyLoop, fn: FunctionModel): boolean {
+  if (loop.init?.kind === 'decl') return true;
+  const loops: LoopStmt[] = [];
+  forEachStmt(fn.ir.body, (s) => {
+    if (s.kind === 'for' && s !== loop && s.init?.kind === 'expr' && s.init.expr.kind === 'assign' && s.init.expr.op === '=' && s.init.expr.left.kind === 'ident' && s.init.expr.left.name === copy.indexName) loops.push(s);
+  });
+  const inside = (a: VarAccess, s: Stmt): boolean => a.range.start >= s.range.start && a.range.end <= s.range.end;
+  return accessesOf(fn)
+    .of(copy.index)
+    .every((a) => inside(a, loop) || loops.some((l) => inside(a, l)));
+}
+
+/**
+ * The two sides certainly do not overlap: two different array variables,
+ * two different member arrays of one object, a local array and a member
+ * array, or a local array and a parameter the function never reassigns
+ * (a caller cannot hold a pointer into the callee's locals).
+ */
+function distinctObjects(copy: CopyLoop, fn: FunctionModel): boolean {
+  const a = regionOf(copy.dst, fn);
+  const b = regionOf(copy.src, fn);
+  if (!a || !b || a.base === b.base) return false;
+  const kindOf = (r: Region): 'var' | 'member' | 'param' | 'other' => {
+    const base = stripCasts(r.baseExpr);
+    if (r.base.startsWith('&')) return 'other';
+    if (base.kind === 'field') return r.baseIsArray ? 'member' : 'other';
+    if (base.kind !== 'ident' || !r.symbol) return 'other';
+    if (r.symbol.kind === 'param') return 'param';
+    return r.baseIsArray ? 'var' : 'other';
+  };
+  const local = (r: Region): boolean => kindOf(r) === 'var' && r.symbol?.kind === 'local' && !r.symbol.isStatic;
+  // A parameter the function never reassigns holds what the caller passed.
+  const fixedParam = (r: Region): boolean => kindOf(r) === 'param' && accessesOf(fn).of(r.symbol!).every((x) => x.target !== 'self' || x.kind === 'read');
+  const ka = kindOf(a);
+  const kb = kindOf(b);
+  if (ka === 'var' && kb === 'var') return true;
+  if (ka === 'member' && kb === 'member') {
+    const fa = stripCasts(a.baseExpr) as Extract<Expr, { kind: 'field' }>;
+    const fb = stripCasts(b.baseExpr) as Extract<Expr, { kind: 'field' }>;
+    return fa.field !== fb.field && sameExpr(fa.object, fb.object);
+  }
+  if ((local(a) && kb === 'member') || (local(b) && ka === 'member')) return true;
+  return (local(a) && fixedParam(b)) || (local(b) && fixedParam(a));
+}
