@@ -10,10 +10,27 @@
  */
 import type { SyntaxNode, Tree } from '../syntax/treeSitter';
 import { Constants, type NameTypes } from './constants';
-import type { Expr, FunctionIR, Range, TypeRef, VarDecl } from './ir';
-import { baseTypeName, declare, lowerDeclaration, lowerExpr, lowerFunction, rangeOf } from './lower';
+import type { Expr, Range, TypeRef } from './ir';
+import { baseTypeName, declare, lowerExpr, rangeOf, withSource } from './lower';
+import { functionSource } from './lazyFunction';
 import { FunctionModel } from './functionModel';
 import { TypeTable } from './types';
+
+/**
+ * A global's initializer, lowered unless it is a large table: rules only need
+ * a table's length (for `int t[] = {...}`), which is recorded as its dimension.
+ */
+function globalInit(init: SyntaxNode | undefined, type: TypeRef): Expr | undefined {
+  if (!init) return undefined;
+  if (init.type === 'initializer_list') {
+    if (type.arrayDims.length > 0 && type.arrayDims[0] === undefined) {
+      const count = init.namedChildren.filter((c) => c && c.type !== 'comment').length;
+      type.arrayDims[0] = { kind: 'number', value: count, text: String(count), range: rangeOf(init) };
+    }
+    return undefined;
+  }
+  return lowerExpr(init, 0);
+}
 
 export interface GlobalSymbol {
   name: string;
@@ -45,7 +62,7 @@ export class FileModel implements NameTypes {
 
   constructor(readonly text: string, tree: Tree) {
     this.types.setDimensionEvaluator((dim) => this.constants.fold(dim, this));
-    this.scanTopLevel(tree.rootNode);
+    withSource(text, () => this.scanTopLevel(tree.rootNode));
   }
 
   typeOfName(name: string): TypeRef | undefined {
@@ -57,13 +74,13 @@ export class FileModel implements NameTypes {
     return this.byName.get(name);
   }
 
-  /** The lowered model of a function; undefined if its definition could not be read. */
+  /** The model of a function (its body is lowered lazily); undefined if its header cannot be read. */
   model(entry: FunctionEntry): FunctionModel | undefined {
     let m = this.models.get(entry);
     if (m === undefined) {
       const node = this.functionNodes.get(entry);
-      const ir: FunctionIR | undefined = node ? lowerFunction(node) : undefined;
-      m = ir ? new FunctionModel(ir, this) : null;
+      const source = node ? functionSource(node, this.text) : undefined;
+      m = source ? new FunctionModel(source, this) : null;
       this.models.set(entry, m);
     }
     return m ?? undefined;
@@ -103,13 +120,18 @@ export class FileModel implements NameTypes {
         return;
       }
       case 'declaration': {
-        this.typeSpecifiers(node.childForFieldName('type'));
+        const typeNode = node.childForFieldName('type');
+        this.typeSpecifiers(typeNode);
         for (const declarator of node.childrenForFieldName('declarator')) {
           if (!declarator) continue;
-          const d = declare(node, node.childForFieldName('type'), declarator);
-          if (d.isFunction && d.name) this.declaredFunctions.add(d.name);
+          const d = declare(node, typeNode, declarator);
+          if (!d.name || !d.nameNode) continue;
+          if (d.isFunction) {
+            this.declaredFunctions.add(d.name);
+            continue;
+          }
+          this.addGlobal({ name: d.name, type: d.type, init: globalInit(d.init, d.type), range: rangeOf(declarator), nameRange: rangeOf(d.nameNode) });
         }
-        for (const v of lowerDeclaration(node, 0)) this.addGlobal(v);
         return;
       }
       case 'type_definition': {
@@ -132,7 +154,7 @@ export class FileModel implements NameTypes {
     }
   }
 
-  private addGlobal(v: VarDecl): void {
+  private addGlobal(v: GlobalSymbol): void {
     if (v.type.storage.includes('extern') && this.globals.has(v.name)) return;
     this.globals.set(v.name, { name: v.name, type: v.type, init: v.init, range: v.range, nameRange: v.nameRange });
   }

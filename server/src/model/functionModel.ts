@@ -7,8 +7,9 @@
  */
 import type { NameTypes } from './constants';
 import type { FileModel } from './fileModel';
-import type { Expr, FunctionIR, Range, Stmt, TypeRef } from './ir';
-import { collectCalls, forEachStmt, type CallSite } from './walk';
+import type { Expr, FunctionIR, Range, Stmt, TypeRef, VarDecl } from './ir';
+import type { FunctionHeader, FunctionSource, ScopedDecl } from './lazyFunction';
+import { collectCalls, forEachStmt, type CallExpr, type CallSite } from './walk';
 import { buildCfg, canReturn, isNoReturnCall, type Cfg } from './cfg';
 
 export type SymbolKind = 'local' | 'param' | 'global';
@@ -26,27 +27,56 @@ export interface VarSymbol {
   isStatic: boolean;
 }
 
+/**
+ * The function's IR is lowered on first use of `ir`, `calls` or `cfg`.
+ * `callsTo` and `lookup` work without it, from the tree, which is much
+ * cheaper: rules that look at a few calls should start there and ask for the
+ * IR only when a call is worth a closer look (see lazyFunction.ts).
+ */
 export class FunctionModel implements NameTypes {
-  readonly locals: VarSymbol[] = [];
   readonly params: VarSymbol[];
+  private irCache: FunctionIR | undefined;
+  private localsCache: VarSymbol[] | undefined;
   private callSites: CallSite[] | undefined;
   private cfgCache: Cfg | undefined;
 
-  constructor(readonly ir: FunctionIR, readonly file: FileModel) {
-    this.params = ir.params.map((p) => ({
-      name: p.name, kind: 'param', type: p.type, init: undefined, range: p.range, nameRange: p.range, scope: ir.range, isStatic: false,
+  constructor(private readonly source: FunctionSource, readonly file: FileModel) {
+    const h = source.header;
+    this.params = h.params.map((p) => ({
+      name: p.name, kind: 'param', type: p.type, init: undefined, range: p.range, nameRange: p.range, scope: h.range, isStatic: false,
     }));
-    this.collectLocals();
   }
 
   get name(): string {
-    return this.ir.name;
+    return this.source.header.name;
   }
 
-  /** Every call in the function in source order. */
+  get header(): FunctionHeader {
+    return this.source.header;
+  }
+
+  /** The whole body as IR (lowered on first use). */
+  get ir(): FunctionIR {
+    this.irCache ??= this.source.lowerBody() ?? emptyFunction(this.source.header);
+    return this.irCache;
+  }
+
+  /** Every local variable with its scope. */
+  get locals(): VarSymbol[] {
+    this.localsCache ??= this.irCache ? localsFromIr(this.irCache) : localsFromDecls(this.source.lowerDeclarations());
+    return this.localsCache;
+  }
+
+  /** Every call in the function in source order (lowers the whole body). */
   get calls(): CallSite[] {
     this.callSites ??= collectCalls(this.ir.body);
     return this.callSites;
+  }
+
+  /** The calls to any of `names`, in source order, without lowering the whole body. */
+  callsTo(names: ReadonlySet<string>): CallExpr[] {
+    if (this.callSites) return this.callSites.filter((c) => c.name !== undefined && names.has(c.name)).map((c) => c.call);
+    return this.source.lowerCallsTo(names);
   }
 
   /**
@@ -113,22 +143,35 @@ export class FunctionModel implements NameTypes {
     return result;
   }
 
-  private collectLocals(): void {
-    forEachStmt(this.ir.body, (s, ancestors) => {
-      if (s.kind !== 'decl') return;
-      const scope = enclosingScope(ancestors, s);
-      for (const d of s.decls) {
-        this.locals.push({
-          name: d.name, kind: 'local', type: d.type, init: d.init, range: d.range, nameRange: d.nameRange,
-          scope: { start: d.range.start, end: scope.end }, isStatic: d.type.storage.includes('static'),
-        });
-      }
-    });
-  }
 }
 
 /** Per file: which of its functions can never return. */
 const noReturnCache = new WeakMap<FileModel, Map<string, boolean>>();
+
+function emptyFunction(h: FunctionHeader): FunctionIR {
+  return { ...h, body: { kind: 'block', body: [], range: h.range } };
+}
+
+function toLocal(d: VarDecl, scope: Range): VarSymbol {
+  return {
+    name: d.name, kind: 'local', type: d.type, init: d.init, range: d.range, nameRange: d.nameRange,
+    scope: { start: d.range.start, end: scope.end }, isStatic: d.type.storage.includes('static'),
+  };
+}
+
+function localsFromDecls(decls: ScopedDecl[]): VarSymbol[] {
+  return decls.map((d) => toLocal(d.decl, d.scope));
+}
+
+function localsFromIr(ir: FunctionIR): VarSymbol[] {
+  const out: VarSymbol[] = [];
+  forEachStmt(ir.body, (s, ancestors) => {
+    if (s.kind !== 'decl') return;
+    const scope = enclosingScope(ancestors, s);
+    for (const d of s.decls) out.push(toLocal(d, scope));
+  });
+  return out;
+}
 
 function enclosingScope(ancestors: readonly Stmt[], self: Stmt): Range {
   for (let i = ancestors.length - 1; i >= 0; i--) {

@@ -10,6 +10,36 @@ import type { Expr, FunctionIR, Param, Range, Stmt, TypeRef, VarDecl } from './i
 
 const MAX_DEPTH = 300;
 
+/**
+ * The document being lowered. Leaf tokens (identifiers) are read from it
+ * directly: each property of a web-tree-sitter node is a call into wasm, and
+ * identifiers are about half of all nodes.
+ */
+let source = '';
+const IDENTIFIER_TAIL = /[A-Za-z0-9_$]*/y;
+
+/** Runs `lower` with `text` as the document the nodes belong to. */
+export function withSource<T>(text: string, lower: () => T): T {
+  const previous = source;
+  source = text;
+  try {
+    return lower();
+  } finally {
+    source = previous;
+  }
+}
+
+function identifierAt(node: SyntaxNode): { name: string; range: Range } {
+  const start = node.startIndex;
+  IDENTIFIER_TAIL.lastIndex = start;
+  const match = source.length > start ? IDENTIFIER_TAIL.exec(source) : null;
+  if (!match || match[0].length === 0) {
+    const text = node.text;
+    return { name: text, range: { start, end: start + text.length } };
+  }
+  return { name: match[0], range: { start, end: start + match[0].length } };
+}
+
 export function rangeOf(node: SyntaxNode): Range {
   return { start: node.startIndex, end: node.endIndex };
 }
@@ -176,7 +206,11 @@ export function lowerParams(paramList: SyntaxNode | undefined): Param[] {
   return params;
 }
 
-export function lowerFunction(node: SyntaxNode): FunctionIR | undefined {
+export function lowerFunction(node: SyntaxNode, text: string): FunctionIR | undefined {
+  return withSource(text, () => lowerFunctionNode(node));
+}
+
+function lowerFunctionNode(node: SyntaxNode): FunctionIR | undefined {
   const body = field(node, 'body');
   const d = declare(node, field(node, 'type'), field(node, 'declarator'));
   if (!body || !d.name || !d.nameNode || !d.isFunction) return undefined;
@@ -202,21 +236,23 @@ function lowerBody(node: SyntaxNode | null, depth: number): Stmt {
 function lowerStatements(nodes: (SyntaxNode | null)[], depth: number): Stmt[] {
   const out: Stmt[] = [];
   for (const child of nodes) {
-    if (!child || child.type === 'comment') continue;
-    out.push(lowerStmt(child, depth + 1));
+    if (!child) continue;
+    const type = child.type;
+    if (type !== 'comment') out.push(lowerStmt(child, depth + 1, type));
   }
   return out;
 }
 
-export function lowerStmt(node: SyntaxNode, depth: number): Stmt {
+export function lowerStmt(node: SyntaxNode, depth: number, knownType?: string): Stmt {
   if (depth > MAX_DEPTH) return unknown(node);
   const range = rangeOf(node);
-  switch (node.type) {
+  const type = knownType ?? node.type;
+  switch (type) {
     case 'compound_statement':
       return { kind: 'block', body: lowerStatements(node.namedChildren, depth), range };
     case 'expression_statement': {
-      const inner = node.namedChildren[0];
-      return inner ? { kind: 'expr', expr: lowerExpr(inner, depth + 1), range } : { kind: 'block', body: [], range };
+      const inner = lowerExprList(node.namedChildren, depth)[0];
+      return inner ? { kind: 'expr', expr: inner, range } : { kind: 'block', body: [], range };
     }
     case 'declaration':
       return { kind: 'decl', decls: lowerDeclaration(node, depth), range };
@@ -307,10 +343,10 @@ export function lowerStmt(node: SyntaxNode, depth: number): Stmt {
       return { kind: 'block', body: [], range };
     default:
       // A bare expression in statement position happens inside ERROR recovery.
-      if (node.type.endsWith('_expression') || node.type === 'identifier') {
-        return { kind: 'expr', expr: lowerExpr(node, depth + 1), range };
+      if (type.endsWith('_expression') || type === 'identifier') {
+        return { kind: 'expr', expr: lowerExpr(node, depth + 1, type), range };
       }
-      if (node.type === 'ERROR') return { kind: 'block', body: lowerStatements(node.namedChildren, depth), range };
+      if (type === 'ERROR') return { kind: 'block', body: lowerStatements(node.namedChildren, depth), range };
       return unknown(node);
   }
 }
@@ -339,16 +375,26 @@ function optionalExpr(node: SyntaxNode | null, depth: number): Expr | undefined 
 
 // ---------------------------------------------------------- expressions
 
-export function lowerExpr(node: SyntaxNode, depth: number): Expr {
+/** Lowers the expressions among `nodes`, skipping comments, reading each node's type once. */
+function lowerExprList(nodes: (SyntaxNode | null)[], depth: number): Expr[] {
+  const out: Expr[] = [];
+  for (const c of nodes) {
+    if (!c) continue;
+    const type = c.type;
+    if (type !== 'comment') out.push(lowerExpr(c, depth + 1, type));
+  }
+  return out;
+}
+
+export function lowerExpr(node: SyntaxNode, depth: number, knownType?: string): Expr {
   if (depth > MAX_DEPTH) return unknown(node);
+  const type = knownType ?? node.type;
+  if (type === 'identifier' || type === 'field_identifier') return { kind: 'ident', ...identifierAt(node) };
   const range = rangeOf(node);
-  switch (node.type) {
-    case 'identifier':
-    case 'field_identifier':
-      return { kind: 'ident', name: node.text, range };
+  switch (type) {
     case 'true':
     case 'false':
-      return { kind: 'number', value: node.type === 'true' ? 1 : 0, text: node.text, range };
+      return { kind: 'number', value: type === 'true' ? 1 : 0, text: node.text, range };
     case 'null':
       return { kind: 'number', value: 0, text: node.text, range };
     case 'number_literal':
@@ -371,7 +417,7 @@ export function lowerExpr(node: SyntaxNode, depth: number): Expr {
         kind: 'call',
         callee: calleeExpr,
         name: calleeExpr.kind === 'ident' ? calleeExpr.name : undefined,
-        args: args ? args.namedChildren.filter((c) => c && c.type !== 'comment').map((c) => lowerExpr(c!, depth + 1)) : [],
+        args: args ? lowerExprList(args.namedChildren, depth) : [],
         range,
         argsRange: args ? rangeOf(args) : range,
       };
@@ -462,7 +508,7 @@ export function lowerExpr(node: SyntaxNode, depth: number): Expr {
       return { kind: 'comma', exprs, range };
     }
     case 'initializer_list':
-      return { kind: 'init', items: node.namedChildren.filter((c) => c && c.type !== 'comment').map((c) => lowerExpr(c!, depth + 1)), range };
+      return { kind: 'init', items: lowerExprList(node.namedChildren, depth), range };
     case 'initializer_pair': {
       const value = field(node, 'value');
       return value ? lowerExpr(value, depth + 1) : unknown(node);

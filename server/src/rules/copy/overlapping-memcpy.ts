@@ -21,21 +21,20 @@ export const overlappingMemcpy: Rule = {
     overlap: "'{{callee}}' copies between overlapping regions of '{{base}}' ({{detail}}): the result is undefined; use 'memmove'",
     overlapString: "'{{callee}}' writes into '{{base}}' while reading from it ({{detail}}): the result is undefined",
   },
-  candidates: /\b(memcpy|mempcpy|strn?cpy|stpcpy|strn?cat|v?s?n?printf)\s*\(/,
+  candidates: /\b(memcpy|mempcpy|strn?cpy|stpcpy|strn?cat|v?sn?printf)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {
-      for (const site of fn.calls) {
-        if (!site.name || !CHECKED.has(site.name)) continue;
-        const finding = overlapOf(site.call, fn);
+      for (const call of fn.callsTo(CHECKED)) {
+        const finding = overlapOf(call, fn);
         if (!finding) continue;
-        const isMemcpy = site.name === 'memcpy';
+        const isMemcpy = call.name === 'memcpy';
         ctx.report({
-          messageId: site.name === 'memcpy' || site.name === 'mempcpy' ? 'overlap' : 'overlapString',
-          data: { callee: site.name, base: finding.base, detail: finding.detail },
-          range: site.call.range,
+          messageId: call.name === 'memcpy' || call.name === 'mempcpy' ? 'overlap' : 'overlapString',
+          data: { callee: call.name!, base: finding.base, detail: finding.detail },
+          range: call.range,
           functionName: fn.name,
           fixes: isMemcpy
-            ? [{ title: "Replace 'memcpy' with 'memmove'", applicability: 'safe', edits: [{ range: site.call.callee.range, text: 'memmove' }] }]
+            ? [{ title: "Replace 'memcpy' with 'memmove'", applicability: 'safe', edits: [{ range: call.callee.range, text: 'memmove' }] }]
             : [],
         });
       }
