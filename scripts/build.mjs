@@ -32,7 +32,7 @@ await Promise.all(
       target: 'node20',
       format: 'cjs',
       sourcemap: true,
-      minify: !watch,
+      minify: !watch && !process.env.NO_MINIFY,
       keepNames: true,
       external: e.external ?? [],
       // web-tree-sitter's ESM build reads import.meta.url, which a CJS bundle lacks.

@@ -77,6 +77,8 @@ if (require.main === module) {
   };
   main(process.argv.slice(2), io).then(
     (code) => {
+      // For benchmarks: peak memory of the whole process, worker threads included.
+      if (process.env.COPYSCOPE_STATS) process.stderr.write(`copyscope-stats ${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })}\n`);
       process.exitCode = code;
     },
     (error: unknown) => {

@@ -1,0 +1,63 @@
+// `npm run bench`: throughput of the engine on real C (scripts/corpus.mjs).
+// Prints MB/s for parse only (web-tree-sitter, one thread, in process), for a
+// full `copyscope lint` with --jobs 1 and --jobs 2 (the CLI as users run it,
+// process start included), and peak RSS. Each figure is the best of N runs.
+// Targets (issues 2 and 4): full lint >= 75% (60% with the concurrency rules)
+// of parse-only throughput; --jobs 2 >= 1.6x --jobs 1.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ROOT, corpusFiles, ensureCorpus } from './corpus.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const require = createRequire(join(ROOT, 'package.json'));
+const dirs = ensureCorpus();
+const files = corpusFiles(dirs);
+const texts = files.map((f) => readFileSync(f.path, 'utf8'));
+const megabytes = files.reduce((n, f) => n + f.size, 0) / 1e6;
+
+async function parseOnlySeconds() {
+  const { Parser, Language } = require('web-tree-sitter');
+  await Parser.init({ wasmBinary: readFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm')) });
+  const C = await Language.load(readFileSync(join(dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm')));
+  const parser = new Parser();
+  parser.setLanguage(C);
+  let best = Infinity;
+  for (let run = 0; run < RUNS + 1; run++) {
+    const started = process.hrtime.bigint();
+    for (const text of texts) parser.parse(text).delete();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run > 0) best = Math.min(best, seconds); // the first run warms the wasm JIT
+  }
+  return best;
+}
+
+function lintSeconds(jobs) {
+  let best = Infinity;
+  let maxRssKiB = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'lint', '--jobs', String(jobs), '--format', 'json', '--output', '/dev/null', ...dirs], {
+      encoding: 'utf8',
+      env: { ...process.env, COPYSCOPE_STATS: '1' },
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (r.status !== 0 && r.status !== 1) throw new Error(`copyscope lint failed (${r.status}): ${r.stderr}`);
+    const stats = r.stderr.match(/copyscope-stats (\{.*\})/);
+    if (stats) maxRssKiB = Math.max(maxRssKiB, JSON.parse(stats[1]).maxRssKiB);
+    best = Math.min(best, seconds);
+  }
+  return { seconds: best, maxRssMB: maxRssKiB / 1024 };
+}
+
+const parse = await parseOnlySeconds();
+const one = lintSeconds(1);
+const two = lintSeconds(2);
+const rate = (s) => (megabytes / s).toFixed(2);
+console.log(`corpus: ${files.length} files, ${megabytes.toFixed(1)} MB (${dirs.map((d) => d.split('/').at(-2)).join(', ')})`);
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; best of ${RUNS}`);
+console.log(`parse only (1 thread, in process): ${parse.toFixed(2)} s  ${rate(parse)} MB/s`);
+console.log(`lint --jobs 1:                     ${one.seconds.toFixed(2)} s  ${rate(one.seconds)} MB/s  (${((parse / one.seconds) * 100).toFixed(0)}% of parse-only)  peak RSS ${one.maxRssMB.toFixed(0)} MB`);
+console.log(`lint --jobs 2:                     ${two.seconds.toFixed(2)} s  ${rate(two.seconds)} MB/s  (${(one.seconds / two.seconds).toFixed(2)}x --jobs 1)  peak RSS ${two.maxRssMB.toFixed(0)} MB`);
