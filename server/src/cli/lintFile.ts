@@ -17,6 +17,8 @@ export interface FileJob {
   text: string;
   settings: LintSettings;
   fix: FixMode;
+  /** Benchmark baseline: parse and free the tree, nothing else. */
+  parseOnly?: boolean;
 }
 
 export interface FileOutcome {
@@ -35,6 +37,12 @@ export interface FileOutcome {
 const MAX_FIX_PASSES = 10;
 
 export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
+  if (job.parseOnly) {
+    const tree = syntax.parse(job.text);
+    const hasSyntaxErrors = tree.rootNode.hasError;
+    tree.delete();
+    return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors, fixedCount: 0 };
+  }
   let text = job.text;
   let result: LintResult = lint(syntax, text, job.settings);
   let fixedCount = 0;

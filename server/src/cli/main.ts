@@ -36,6 +36,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--print-config <file>', 'print the settings that apply to a file and exit')
     .option('-q, --quiet', 'report errors only')
     .option('--no-color', 'no colours in text output')
+    .addOption(new Option('--parse-only', 'benchmark baseline: parse every file and report nothing').hideHelp())
     .action(async (paths: string[], options) => {
       exitCode = await lintCommand(paths, options, io);
     });

@@ -35,6 +35,7 @@ export interface LintCommandOptions {
   printConfig?: string;
   quiet?: boolean;
   color?: boolean;
+  parseOnly?: boolean;
 }
 
 const SEVERITIES = new Set(['off', 'info', 'warning', 'error']);
@@ -92,7 +93,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
       return;
     }
     texts.set(id, read.text);
-    const job: FileJob = { id, path, text: read.text, settings: config.settings, fix };
+    const job: FileJob = { id, path, text: read.text, settings: config.settings, fix, ...(options.parseOnly ? { parseOnly: true } : {}) };
     if (cache && fix === 'none') {
       const key = ResultCache.key(read.text, config.settings);
       keys.set(id, key);
