@@ -66,6 +66,30 @@ export function onlyDefinition(fn: FunctionModel, symbol: VarSymbol, before: num
   return defs === 1 && value ? stripCasts(value) : undefined;
 }
 
+/**
+ * The values a variable is given in the function (its initializer and the
+ * right side of each plain `=` to it). `complete` is false when some write
+ * could not be read (an assignment buried in a larger expression, `&v`
+ * handed out): then other values are possible.
+ */
+export function definitionsOf(fn: FunctionModel, symbol: VarSymbol): { values: Expr[]; complete: boolean } {
+  const values: Expr[] = [];
+  let complete = true;
+  for (const a of accessesOf(fn).of(symbol)) {
+    if (a.target !== 'self' || a.kind === 'read') continue;
+    // `p++`, `p += n`: the value still comes from the same place.
+    if (a.kind === 'readwrite') continue;
+    if (a.kind === 'escape') {
+      complete = false;
+      continue;
+    }
+    const value = a.init ? symbol.init : a.path && a.stmt.kind === 'expr' ? assignedValue(a.stmt.expr, a.path) : undefined;
+    if (value) values.push(value);
+    else complete = false;
+  }
+  return { values, complete };
+}
+
 function assignedValue(root: Expr, lhs: Expr): Expr | undefined {
   const stack: Expr[] = [root];
   while (stack.length > 0) {

@@ -15,9 +15,9 @@ import { accessesOf, type VarAccess } from '../../model/accesses';
 import type { FunctionModel, VarSymbol } from '../../model/functionModel';
 import type { Expr, LoopStmt, Stmt, TypeRef } from '../../model/ir';
 import { exprKey, regionOf, type Region } from '../../model/regions';
-import { forEachExpr, forEachStmt, mentions, sameExpr, stripCasts } from '../../model/walk';
+import { forEachExpr, forEachStmt, mentions, rootName, sameExpr, stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { includeEdit, isPrimary } from './common';
+import { definitionsOf, includeEdit, isPrimary } from './common';
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 
@@ -96,6 +96,8 @@ function matchLoop(loop: ForStmt, fn: FunctionModel): CopyLoop | undefined {
   if (dstOffset === null || srcOffset === null) return undefined;
   // One array on both sides shifts data within it (`a[i] = a[i + 1]`): not a plain copy.
   if (exprKey(dst) === exprKey(src) || sameStorage(dst, src, fn)) return undefined;
+  // One pointer is computed from the other (`match = op - offset`): an overlapping copy on purpose (LZ77).
+  if (!distinctMembers(dst, src, fn) && sharedOrigin(dst, src, fn)) return undefined;
   const elementType = sameElementType(copy.dstElement, copy.srcElement, fn);
   // Different element types (or unknown ones) mean a conversion, not a copy.
   if (!elementType) return undefined;
@@ -231,6 +233,64 @@ function sameStorage(a: Expr, b: Expr, fn: FunctionModel): boolean {
   return ra !== undefined && rb !== undefined && ra.base === rb.base;
 }
 
+/**
+ * The two sides may point into one buffer: the pointer variables at their
+ * roots are assigned, directly or through other local pointers, from
+ * expressions that mention the same pointer or array.
+ */
+function sharedOrigin(a: Expr, b: Expr, fn: FunctionModel): boolean {
+  const oa = origins(a, fn);
+  for (const name of origins(b, fn)) if (oa.has(name)) return true;
+  return false;
+}
+
+/**
+ * Names of the pointers and arrays whose storage a pointer expression may
+ * point into (itself included), following local pointers' definitions
+ * through address arithmetic (`q = p + 4`, `q = &p[i]`, `q = p`); a value
+ * loaded from memory or returned by a call starts a new origin.
+ */
+function origins(e: Expr, fn: FunctionModel): Set<string> {
+  const out = new Set<string>();
+  const pending: { name: string; at: number; depth: number }[] = [];
+  const root = rootName(e);
+  if (root) pending.push({ name: root, at: e.range.start, depth: 0 });
+  while (pending.length > 0) {
+    const { name, at, depth } = pending.pop()!;
+    if (out.has(name)) continue;
+    out.add(name);
+    const symbol = fn.lookup(name, at);
+    if (!symbol || symbol.kind === 'global' || depth >= 4) continue;
+    for (const value of definitionsOf(fn, symbol).values) {
+      for (const x of addressRoots(value, fn)) if (!out.has(x.name)) pending.push({ name: x.name, at: x.range.start, depth: depth + 1 });
+    }
+  }
+  return out;
+}
+
+/** The variables an address value points into: `p` for `p + 4`, `&p[i]`, `&p->f`, `(char *)p`, `c ? p : q`. */
+function addressRoots(e: Expr, fn: FunctionModel): Extract<Expr, { kind: 'ident' }>[] {
+  const x = stripCasts(e);
+  switch (x.kind) {
+    case 'ident': {
+      const t = fn.typeOf(x);
+      return t && (t.pointerDepth > 0 || t.arrayDims.length > 0) ? [x] : [];
+    }
+    case 'binary':
+      return x.op === '+' ? [...addressRoots(x.left, fn), ...addressRoots(x.right, fn)] : x.op === '-' ? addressRoots(x.left, fn) : [];
+    case 'cond':
+      return [...(x.then ? addressRoots(x.then, fn) : []), ...addressRoots(x.otherwise, fn)];
+    case 'unary': {
+      if (x.op !== '&') return [];
+      // `&p[i]`, `&p->f`, `&s.f`, `&v`: into the storage of the variable at the root.
+      const root = rootName(x.operand);
+      return root ? [{ kind: 'ident', name: root, range: x.operand.range }] : [];
+    }
+    default:
+      return [];
+  }
+}
+
 function sameElementType(dst: Expr, src: Expr, fn: FunctionModel): TypeRef | undefined {
   const a = fn.typeOf(dst);
   const b = fn.typeOf(src);
@@ -270,11 +330,13 @@ function countOf(loop: CopyLoop, fn: FunctionModel): Count {
   const a = fn.fold(loop.start);
   const b = fn.fold(loop.bound);
   const extra = loop.inclusive ? 1 : 0;
+  const boundText = textOf(text, loop.bound);
   if (a !== undefined && b !== undefined) {
     const n = b - a + extra;
+    // `i < BUF_SIZE` from 0: keep the name the code uses.
+    if (a === 0 && !extra && n >= 0 && loop.bound.kind === 'ident') return { text: boundText, primary: true, clear: true };
     return { text: String(Math.max(n, 0)), primary: true, clear: n >= 0 };
   }
-  const boundText = textOf(text, loop.bound);
   if (a === 0) {
     if (!extra) return { text: boundText, primary: isPrimary(loop.bound), clear: isUnsigned(loop.bound, fn) };
     return { text: `${paren(loop.bound, boundText)} + 1`, primary: false, clear: isUnsigned(loop.bound, fn) };
@@ -400,11 +462,42 @@ function distinctObjects(copy: CopyLoop, fn: FunctionModel): boolean {
   const ka = kindOf(a);
   const kb = kindOf(b);
   if (ka === 'var' && kb === 'var') return true;
-  if (ka === 'member' && kb === 'member') {
-    const fa = stripCasts(a.baseExpr) as Extract<Expr, { kind: 'field' }>;
-    const fb = stripCasts(b.baseExpr) as Extract<Expr, { kind: 'field' }>;
-    return fa.field !== fb.field && sameExpr(fa.object, fb.object);
-  }
+  if (ka === 'member' && kb === 'member') return distinctMembers(a.baseExpr, b.baseExpr, fn);
   if ((local(a) && kb === 'member') || (local(b) && ka === 'member')) return true;
   return (local(a) && fixedParam(b)) || (local(b) && fixedParam(a));
+}
+
+/**
+ * Two member paths from one object that part at some struct member
+ * (`f->past.events` and `f->next.events`): different storage. A union
+ * where they part, or different roots, prove nothing.
+ */
+function distinctMembers(a: Expr, b: Expr, fn: FunctionModel): boolean {
+  const pa = memberPath(a);
+  const pb = memberPath(b);
+  if (!pa || !pb || !sameExpr(pa.root, pb.root)) return false;
+  for (let i = 0; i < Math.min(pa.fields.length, pb.fields.length); i++) {
+    const fa = pa.fields[i]!;
+    const fb = pb.fields[i]!;
+    if (fa.arrow !== fb.arrow) return false;
+    if (fa.field === fb.field) continue;
+    const owner = fn.typeOf(fa.object);
+    if (!owner) return false;
+    const t = fn.file.types.resolve(owner);
+    const info = fn.file.types.structs.get(t.base);
+    return info !== undefined && !info.isUnion && t.pointerDepth === (fa.arrow ? 1 : 0);
+  }
+  return false;
+}
+
+type FieldExpr = Extract<Expr, { kind: 'field' }>;
+
+function memberPath(e: Expr): { root: Expr; fields: FieldExpr[] } | undefined {
+  const fields: FieldExpr[] = [];
+  let current = stripCasts(e);
+  while (current.kind === 'field') {
+    fields.unshift(current);
+    current = stripCasts(current.object);
+  }
+  return fields.length > 0 ? { root: current, fields } : undefined;
 }

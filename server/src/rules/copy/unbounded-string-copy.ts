@@ -117,7 +117,9 @@ function formatFinding(site: CallSite, fn: FunctionModel): Report | undefined {
   // The format could not be understood (an unknown conversion): stay silent.
   if (bound === undefined) return undefined;
   if (bound.max !== undefined && bound.max <= object.bytes) return undefined;
-  const why = bound.max !== undefined ? `the format can produce ${bound.max} bytes` : bound.why!;
+  // Only numbers make it too long, and only large ones: the values' range decides, which is not known here.
+  if (bound.max !== undefined && bound.min <= object.bytes) return undefined;
+  const why = bound.max !== undefined ? `the format writes at least ${bound.min} bytes` : bound.why!;
   return { messageId: 'format', data: { callee: call.name!, dst: textOf(text, dst), size: object.bytes, why }, range: call.range, fixes: fixesFor(site, dst, object, fn) };
 }
 
@@ -320,6 +322,8 @@ function unescape(body: string): string {
 interface FormatBound {
   /** Most bytes the output (terminator included) can take, when bounded. */
   max: number | undefined;
+  /** Fewest bytes the output (terminator included) takes, whatever the values. */
+  min: number;
   /** Why it is unbounded. */
   why?: string;
 }
@@ -329,63 +333,98 @@ const INT_WIDTH: Record<string, [number, number, number, number]> = {
   d: [4, 6, 11, 20], i: [4, 6, 11, 20], u: [3, 5, 10, 20], x: [2, 4, 8, 16], X: [2, 4, 8, 16], o: [3, 6, 11, 22],
 };
 
+const RADIX: Record<string, number> = { d: 10, i: 10, u: 10, x: 16, X: 16, o: 8 };
+
 /**
- * The most bytes `sprintf` can write for a literal format, reading the
- * arguments of `%s` conversions (`args` undefined for `vsprintf`: arguments
- * unknown). Undefined when a conversion is not understood.
+ * The fewest and most bytes `sprintf` can write for a literal format,
+ * reading the arguments (`args` undefined for `vsprintf`: arguments
+ * unknown): constant integers print exactly, `%s` of literals and arrays is
+ * bounded. Undefined when a conversion is not understood.
  */
 function formatBound(format: string, args: Expr[] | undefined, fn: FunctionModel, call: CallExpr): FormatBound | undefined {
   const spec = /%([-+ #0']*)(\*|\d+)?(?:\.(\*|\d*))?(hh|h|ll|l|L|q|j|z|t)?([diouxXeEfFgGaAcspn%])/g;
-  let total = 1;
+  let max = 1;
+  let min = 1;
   let literalStart = 0;
   let argIndex = 0;
   let unbounded: string | undefined;
   for (let m = spec.exec(format); m; m = spec.exec(format)) {
-    total += utf8Length(format.slice(literalStart, m.index));
+    const literal = utf8Length(format.slice(literalStart, m.index));
+    max += literal;
+    min += literal;
     literalStart = m.index + m[0].length;
     const [, flags = '', width, precision, length = '', conv = ''] = m;
     if (conv === '%') {
-      total += 1;
+      max += 1;
+      min += 1;
       continue;
     }
     if (width === '*') argIndex++;
     if (precision === '*') argIndex++;
     const arg = args?.[argIndex++];
     const minWidth = width && width !== '*' ? Number(width) : 0;
+    const prec = precision === undefined || precision === '*' ? undefined : Number(precision || '0');
     // A `*` width is as wide as the argument says.
     if (width === '*') unbounded ??= `'%${m[0].slice(1)}' takes its width from an argument`;
-    let n: number | undefined;
+    let lo = 0;
+    let hi: number | undefined;
     const intWidths = INT_WIDTH[conv];
     if (intWidths) {
-      n = intWidths[length === 'hh' ? 0 : length === 'h' ? 1 : length === '' ? 2 : 3] + (flags.includes('#') ? 2 : 0) + (flags.includes('+') || flags.includes(' ') ? 1 : 0);
-      if (precision && precision !== '*') n = Math.max(n, Number(precision) + 1);
-    } else if (conv === 'c') n = 1;
-    else if (conv === 'p') n = 18;
-    else if (conv === 'n') n = 0;
+      const value = arg ? fn.fold(arg) : undefined;
+      const sign = flags.includes('+') || flags.includes(' ') ? 1 : 0;
+      if (value !== undefined && Number.isInteger(value) && value >= 0) {
+        // A constant prints exactly.
+        lo = hi = Math.max(value.toString(RADIX[conv]).length + sign + (flags.includes('#') && value !== 0 ? (conv === 'o' ? 1 : conv === 'd' || conv === 'i' || conv === 'u' ? 0 : 2) : 0), prec ?? 0);
+      } else {
+        hi = intWidths[length === 'hh' ? 0 : length === 'h' ? 1 : length === '' ? 2 : 3] + (flags.includes('#') ? 2 : 0) + sign;
+        if (prec !== undefined) hi = Math.max(hi, prec + 1);
+        lo = Math.max(1, prec ?? 0);
+      }
+    } else if (conv === 'c') lo = hi = 1;
+    else if (conv === 'p') {
+      lo = 3;
+      hi = 18;
+    } else if (conv === 'n') hi = 0;
     else if (conv === 'e' || conv === 'E' || conv === 'g' || conv === 'G') {
-      const p = precision === undefined || precision === '*' ? 6 : Number(precision || '0');
       if (precision === '*') unbounded ??= `'%${m[0].slice(1)}' takes its precision from an argument`;
-      n = p + 9 + (length === 'L' ? 1 : 0);
+      const p = Math.max(prec ?? 6, conv === 'g' || conv === 'G' ? 1 : 0);
+      // `-d.ddde+308` for %e; %g is never longer than %e with one digit less.
+      hi = (conv === 'e' || conv === 'E' ? p + 8 : p + 7) + (length === 'L' ? 1 : 0);
+      lo = conv === 'e' || conv === 'E' ? p + 5 : 1;
     } else if (conv === 'f' || conv === 'F' || conv === 'a' || conv === 'A') {
       unbounded ??= `'%${m[0].slice(1)}' of a large value prints hundreds of digits`;
+      lo = 1;
     } else if (conv === 's') {
       if (length === 'l') unbounded ??= `'%ls' converts a wide string of unknown length`;
-      else if (precision !== undefined && precision !== '*') n = Number(precision || '0');
+      else if (prec !== undefined) hi = prec;
       else if (precision === '*') unbounded ??= `'%.*s' takes its length from an argument`;
       else {
         const bytes = arg ? maxStringBytes(arg, fn, call.range.start) : undefined;
-        if (bytes !== undefined) n = bytes - 1;
-        else if (arg && measuredBefore(arg, call, fn)) n = 0; // measured first: trusted like a guarded strcpy
+        if (bytes !== undefined) {
+          hi = bytes - 1;
+          if (arg && isLiteralLike(arg)) lo = minStringBytes(arg) - 1;
+        } else if (arg && measuredBefore(arg, call, fn)) hi = 0; // measured first: trusted like a guarded strcpy
         else if (arg && isOpaque(arg, fn)) return undefined; // cannot tell what the argument is
         else unbounded ??= arg ? `'%s' of '${textOf(fn.file.text, arg)}' has no known length` : `'%s' of an argument of unknown length`;
       }
     } else {
       return undefined;
     }
-    if (n !== undefined) total += Math.max(n, minWidth);
+    min += Math.max(lo, minWidth);
+    if (hi !== undefined) max += Math.max(hi, minWidth);
   }
-  total += utf8Length(format.slice(literalStart));
-  return unbounded !== undefined ? { max: undefined, why: unbounded } : { max: total };
+  const tail = utf8Length(format.slice(literalStart));
+  max += tail;
+  min += tail;
+  return unbounded !== undefined ? { max: undefined, min, why: unbounded } : { max, min };
+}
+
+/** Bytes of the shortest literal an expression can be (terminator included). */
+function minStringBytes(e: Expr): number {
+  const x = stripCasts(e);
+  if (x.kind === 'string') return utf8Length(x.value) + 1;
+  if (x.kind === 'cond' && x.then) return Math.min(minStringBytes(x.then), minStringBytes(x.otherwise));
+  return 1;
 }
 
 // -------------------------------------------------------------------- fix
