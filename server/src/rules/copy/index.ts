@@ -3,6 +3,7 @@ import type { Rule } from '../../engine/rule';
 import { elementwiseCopyLoop } from './elementwise-copy-loop';
 import { overflowingCopy } from './overflowing-copy';
 import { overlappingMemcpy } from './overlapping-memcpy';
+import { redundantCopy } from './redundant-copy';
 import { sizeofPointer } from './sizeof-pointer';
 import { unboundedStringCopy } from './unbounded-string-copy';
 
@@ -10,6 +11,7 @@ export const copyRules: Rule[] = [
   elementwiseCopyLoop,
   overflowingCopy,
   overlappingMemcpy,
+  redundantCopy,
   sizeofPointer,
   unboundedStringCopy,
 ];
