@@ -70,6 +70,13 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
+/** CPU time (user + system) the process has used, in ms (10 ms resolution: for totals, not single edits). */
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLK_TCK;
+};
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const rssMb = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -127,6 +134,7 @@ const rand = (n) => {
 const lineStarts = [0];
 for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
 const times = [];
+const cpuBefore = cpuMs(server.pid);
 let pending;
 for (let v = 2; v < 2 + EDITS; v++) {
   let change;
@@ -149,6 +157,7 @@ for (let v = 2; v < 2 + EDITS; v++) {
   await p;
   times.push(performance.now() - t);
 }
+const cpuPerEdit = (cpuMs(server.pid) - cpuBefore) / EDITS;
 const rssOneFile = rssMb(server.pid);
 
 // 50 real files open.
@@ -175,7 +184,9 @@ const result = {
     p50: +pct(times, 50).toFixed(1),
     p95: +pct(times, 95).toFixed(1),
     max: +Math.max(...times).toFixed(1),
+    serverCpuMeanMs: +cpuPerEdit.toFixed(1),
   },
+  loadAverage: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
   rssMb: { oneFile: +rssOneFile.toFixed(0), withFilesOpen: +rssFiles.toFixed(0), filesOpen: files.length + 1, bytesOpen: openedBytes },
   node: process.version,
   cpus: (await import('node:os')).cpus().length,
@@ -186,4 +197,5 @@ const ok = (v, target) => (v < target ? 'ok' : 'OVER TARGET');
 console.log(`sqlite btree.c slice: ${(big.length / 1024).toFixed(0)} KB, ${lineStarts.length} lines, ${first.diagnostics.length} findings`);
 console.log(`open -> first diagnostics: ${result.openToFirstDiagnosticsMs} ms (target < 500: ${ok(firstMs, 500)})`);
 console.log(`edit -> diagnostics over ${times.length} one-character edits: p50 ${result.editToDiagnosticsMs.p50} ms, p95 ${result.editToDiagnosticsMs.p95} ms, max ${result.editToDiagnosticsMs.max} ms (target p95 < 30: ${ok(pct(times, 95), 30)})`);
+console.log(`server CPU per edit (mean, insensitive to other load): ${result.editToDiagnosticsMs.serverCpuMeanMs} ms; load average ${result.loadAverage.join(' ')}`);
 console.log(`server RSS: ${result.rssMb.oneFile} MB with 1 file, ${result.rssMb.withFilesOpen} MB with ${files.length + 1} files open (${(openedBytes / 1e6).toFixed(1)} MB of C) (target < 300: ${ok(rssFiles, 300)})`);
