@@ -411,7 +411,7 @@ describe('1,000 random edits', () => {
       const pos = new LineIndex(client.texts.get(uri)!).positionAt(hoverable.range.start);
       expect(await client.hover(uri, pos)).not.toBeNull();
     }
-  }, 60000);
+  }, 180000);
 });
 
 describe('hover for a zero-copy finding', () => {
@@ -440,5 +440,15 @@ describe('hover for a zero-copy finding', () => {
     const value = (hover!.contents as { value: string }).value;
     expect(value).toContain('zerocopy/read-write-loop');
     expect(value).toMatch(/Alternative: `(sendfile|copy_file_range|splice)`/);
+  });
+});
+
+describe('untitled documents', () => {
+  it('are analysed too (no file on disk, default settings)', async () => {
+    client = await startTestServer();
+    const uri = 'untitled:Untitled-1';
+    client.open(uri, SHIFT);
+    const [d] = await client.diagnostics(uri);
+    expect(d!.code).toBe(RULE);
   });
 });
