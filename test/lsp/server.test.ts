@@ -327,7 +327,8 @@ describe('closed files', () => {
     const result = await client.rpc.sendRequest('copyscope/lintFiles', {
       uris: [uriOf(join(dir, 'a.c')), open, uriOf(join(dir, 'missing.c'))],
     });
-    expect(result).toEqual({ linted: 1, findings: 1, failed: [{ uri: uriOf(join(dir, 'missing.c')), reason: 'ENOENT' }] });
+    expect(result).toMatchObject({ linted: 1, findings: 1, failed: [{ uri: uriOf(join(dir, 'missing.c')) }] });
+    expect((result as { failed: { reason: string }[] }).failed[0]!.reason).toContain('ENOENT');
     const a = client.published.filter((p) => p.uri === uriOf(join(dir, 'a.c')));
     expect(a).toHaveLength(1);
     expect(a[0]!.diagnostics[0]!.code).toBe(RULE);

@@ -13,7 +13,7 @@
  *   engine; this module only adapts them (see convert.ts).
  * - A failure inside the engine is reported and never stops the server.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -34,6 +34,7 @@ import {
 import { applicableFix, applyFixes } from '../engine/fixes';
 import { lint } from '../engine/lint';
 import type { LintResult, TextEdit } from '../engine/types';
+import { readSourceFile } from '../host';
 import { rules as registry } from '../rules/index';
 import { docsUrl } from '../rules/docs';
 import { SyntaxDocument } from '../syntax/document';
@@ -351,14 +352,14 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   async function lintFromDisk(uri: string): Promise<number | string> {
     const file = uriToPath(uri);
     if (!file) return 'not a file: URI';
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
+    // Read as the CLI reads (binary files skipped, a BOM dropped as editors do).
+    const read = readSourceFile(file);
+    if (!read.ok) {
       diskLinted.delete(uri);
       void connection.sendDiagnostics({ uri, diagnostics: [] });
-      return (error as NodeJS.ErrnoException).code ?? String(error);
+      return read.reason;
     }
+    const text = read.text;
     const effective = await settings.resolve(uri);
     // Opened while we were reading: the live document's diagnostics win.
     if (open.has(uri)) return 0;
