@@ -106,11 +106,15 @@ export async function compileAndRun(specs: ProgramSpec[], toolchain: Toolchain, 
 
 /** Warns when other work keeps the cores busy, since the measurements would then move with it. */
 export function warnIfBusy(log: Log): void {
-  const load = loadavg()[0] ?? 0;
+  const load = oneMinuteLoad();
   const cores = cpus().length;
   if (load > cores / 2) {
     log(`warning: the machine is busy (1-minute load ${load.toFixed(1)} on ${cores} cores); measurements will be noisy`);
   }
+}
+
+export function oneMinuteLoad(): number {
+  return loadavg()[0] ?? 0;
 }
 
 /** One line describing this machine, for profiles and the validation table. */

@@ -12,7 +12,7 @@
 import { canonicalScenario, type CanonicalKind, type CanonicalOptions } from '../../simulate/canonical';
 import type { MachineProfile } from '../../simulate/profile';
 import { simulate } from '../../simulate/simulator';
-import { compileAndRun, describeMachine, findCalibrationSources, warnIfBusy, type Log, type ProgramOutput, type ProgramSpec } from './programs';
+import { compileAndRun, describeMachine, findCalibrationSources, oneMinuteLoad, warnIfBusy, type Log, type ProgramOutput, type ProgramSpec } from './programs';
 
 export const VALIDATION_TARGET = 0.25;
 
@@ -85,6 +85,8 @@ export interface ValidateOptions {
 export interface ValidateResult {
   rows: ValidationRow[];
   machine: string;
+  /** The 1-minute load average before and after the programs ran (others' work disturbs the figures). */
+  loadAverage: { before: number; after: number };
   profileName: string;
   withinTarget: boolean;
   /** The rows as a Markdown table. */
@@ -100,13 +102,15 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
   log(`copyscope validate compiles and runs these reference programs (about a minute, temporary files of ${sizes.fileBytes} bytes):`);
   for (const program of programs) log(`  ${program.name}.c: ${program.purpose}`);
   warnIfBusy(log);
+  const loadBefore = oneMinuteLoad();
   const measurements = await compileAndRun(programs, { compiler, sourceDirectory }, log);
+  const loadAverage = { before: loadBefore, after: oneMinuteLoad() };
   const rows = compareWithPredictions(measurements, profile, sizes);
   const machine = await describeMachine(compiler);
   const table = formatValidationTable(rows);
-  log(`profile: ${profile.name}; machine: ${machine}`);
+  log(`profile: ${profile.name}; machine: ${machine}; 1-minute load ${loadAverage.before.toFixed(2)} before, ${loadAverage.after.toFixed(2)} after`);
   log(table);
-  return { rows, machine, profileName: profile.name, withinTarget: rows.every((r) => r.relativeError <= VALIDATION_TARGET), table };
+  return { rows, machine, loadAverage, profileName: profile.name, withinTarget: rows.every((r) => r.relativeError <= VALIDATION_TARGET), table };
 }
 
 /** Predicted wall time of one canonical variant with the programs' sizes (pure). */
