@@ -103,7 +103,12 @@ interface Pair {
   writeResult: string | undefined;
 }
 
+/** Calls that give a `FILE *` on a real descriptor (not a cookie or memory stream). */
+const PLAIN_STREAMS = new Set(['fopen', 'fopen64', 'fdopen', 'freopen', 'freopen64', 'popen', 'tmpfile', 'tmpfile64']);
+
 function findRelays(fn: FunctionModel, flavour: RelayFlavour): Relay[] {
+  // No system header: not a hosted POSIX program (xv6, JOS, a kernel), there is no sendfile to use.
+  if (!hostedFile(fn)) return [];
   const readers = fn.calls.filter((s) => s.name && (flavour === 'fd' ? FD_READERS : STDIO_READERS).has(s.name) && s.loops.length > 0);
   if (readers.length === 0) return [];
   const writers = fn.calls.filter((s) => s.name && (flavour === 'fd' ? FD_WRITERS : STDIO_WRITERS).has(s.name) && s.loops.length > 0);
@@ -119,9 +124,12 @@ function findRelays(fn: FunctionModel, flavour: RelayFlavour): Relay[] {
   for (const p of pairs) claimed.set(p.write, (claimed.get(p.write) ?? 0) + 1);
   const unique = pairs.filter((p) => claimed.get(p.write) === 1);
 
+  const interactive = interactiveLoops(unique, readers, flavour);
   const descriptors = descriptorsOf(fn);
   const out: Relay[] = [];
   for (const p of unique) {
+    // Read a line from standard input, send it, wait for the reply: an interactive session, not a bulk transfer.
+    if (interactive.has(p.loop)) continue;
     const sameLoop = unique.filter((q) => q.loop === p.loop && q.bufferKey === p.bufferKey);
     // Something else in the loop reads or changes the bytes: not a plain relay.
     if (!bufferUntouched(p, sameLoop, fn, assignments)) continue;
@@ -147,6 +155,24 @@ function findRelays(fn: FunctionModel, flavour: RelayFlavour): Relay[] {
     });
   }
   return out;
+}
+
+/** Loops with a relay from standard input whose destination is also read in the loop (a reply is awaited). */
+function interactiveLoops(pairs: Pair[], readers: CallSite[], flavour: RelayFlavour): Set<LoopStmt> {
+  const loops = new Set<LoopStmt>();
+  for (const p of pairs) {
+    if (!isStandardInput(p.input)) continue;
+    const awaitsReply = readers.some((r) => r.loops.includes(p.loop) && sameExpr(endpoint(r, flavour), p.output));
+    if (awaitsReply) loops.add(p.loop);
+  }
+  return loops;
+}
+
+function isStandardInput(e: Expr): boolean {
+  const x = stripCasts(e);
+  if (x.kind === 'number') return x.value === 0;
+  if (x.kind === 'ident') return x.name === 'STDIN_FILENO' || x.name === 'stdin';
+  return x.kind === 'call' && x.name === 'fileno' && x.args[0]?.kind === 'ident' && x.args[0].name === 'stdin';
 }
 
 function pairFor(read: CallSite, readers: CallSite[], writers: CallSite[], assignments: Assignment[], fn: FunctionModel, flavour: RelayFlavour): Pair | undefined {
@@ -177,6 +203,8 @@ function pairFor(read: CallSite, readers: CallSite[], writers: CallSite[], assig
     if (!sizeFollowsChunk(write, chunkVars)) continue;
     const output = endpoint(write, flavour);
     if (!output) continue;
+    // A stream from another call (zopen, fopencookie, a fetch library) may transform the bytes or have no descriptor.
+    if (flavour === 'stdio' && (!plainStream(input, assignments) || !plainStream(output, assignments))) continue;
     // Reading and writing the same descriptor (an echo) is not a copy between two objects.
     if (sameExpr(input, output)) continue;
     // A destination or source that changes inside the loop (a broadcast, a poll set) is not one relay.
@@ -185,6 +213,31 @@ function pairFor(read: CallSite, readers: CallSite[], writers: CallSite[], assig
   }
   // Several writes of one chunk (a tee, alternative destinations): not a plain relay.
   return matches.length === 1 ? matches[0] : undefined;
+}
+
+const hosted = new WeakMap<object, boolean>();
+/**
+ * A system header: `<name.h>` (`<stdio.h>`, `<config.h>`) or one under the
+ * POSIX/Linux directories. `<inc/lib.h>`-style headers of teaching kernels
+ * (JOS) and files with only quoted includes (xv6) do not count.
+ */
+const HOSTED_HEADER = /^[ \t]*#[ \t]*include[ \t]*<(\w+|(sys|netinet|arpa|linux|bits)\/\w+)\.h>/m;
+
+function hostedFile(fn: FunctionModel): boolean {
+  let h = hosted.get(fn.file);
+  if (h === undefined) hosted.set(fn.file, (h = HOSTED_HEADER.test(fn.file.text)));
+  return h;
+}
+
+/** Every value the function stores in the stream comes from fopen/fdopen/popen/... (or the stream is not assigned here). */
+function plainStream(stream: Expr, assignments: Assignment[]): boolean {
+  const key = exprKey(stream);
+  return assignments.every((a) => {
+    if (a.key !== key || !a.value) return true;
+    const v = stripCasts(a.value);
+    if (v.kind === 'number' || (v.kind === 'ident' && (v.name === 'NULL' || v.name === 'stdin' || v.name === 'stdout'))) return true;
+    return v.kind === 'call' && v.name !== undefined && PLAIN_STREAMS.has(v.name);
+  });
 }
 
 function endpoint(site: CallSite, flavour: RelayFlavour): Expr | undefined {
@@ -463,22 +516,22 @@ function escapeRegExp(s: string): string {
 
 // ------------------------------------------------------------ fallbacks
 
-const ZERO_COPY_ENDS: Record<string, { input: number; output: number }> = {
-  sendfile: { input: 1, output: 0 },
-  sendfile64: { input: 1, output: 0 },
-  copy_file_range: { input: 0, output: 2 },
-  splice: { input: 0, output: 2 },
-};
+/** Kernel-side copies: Linux zero-copy calls and the BSD/macOS file copy offloads. */
+const ZERO_COPY = /^(sendfile(64)?|copy_file_range|splice|fcopyfile|copyfile|elftc_copyfile)$/;
 
-/** A zero-copy call earlier in the function that already moves from this input or to this output. */
+/**
+ * A zero-copy call earlier in the function that already moves data between
+ * these descriptors (in any argument order: a swapped `sendfile` is still an
+ * attempt), or a `splice` from this input or to this output (through a pipe).
+ */
 function isZeroCopyFallback(pair: Pair, fn: FunctionModel): boolean {
   for (const site of fn.calls) {
     if (site.call.range.start >= pair.loop.range.start) break;
-    const ends = site.name ? ZERO_COPY_ENDS[site.name] : undefined;
-    if (!ends) continue;
-    const input = site.call.args[ends.input];
-    const output = site.call.args[ends.output];
-    if (site.name === 'splice' ? sameExpr(input, pair.input) || sameExpr(output, pair.output) : sameExpr(input, pair.input) && sameExpr(output, pair.output)) return true;
+    if (!site.name || !ZERO_COPY.test(site.name)) continue;
+    const args = site.call.args;
+    const usesInput = args.some((a) => sameExpr(a, pair.input));
+    const usesOutput = args.some((a) => sameExpr(a, pair.output));
+    if (site.name === 'splice' ? usesInput || usesOutput : usesInput && usesOutput) return true;
   }
   return false;
 }
