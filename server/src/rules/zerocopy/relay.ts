@@ -29,7 +29,7 @@ import { descriptorsOf, type DescriptorFact } from '../../model/descriptors';
 import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, LoopStmt, Range, Stmt } from '../../model/ir';
 import { exprKey, linearIsConstant, regionOf } from '../../model/regions';
-import { forEachExpr, forEachExprIn, forEachStmt, mentions, rootName, sameExpr, stmtExprs, stripCasts, type CallSite } from '../../model/walk';
+import { childExprs, forEachExpr, forEachExprIn, forEachStmt, mentions, rootName, sameExpr, stmtExprs, stripCasts, type CallSite } from '../../model/walk';
 import { argByRole } from '../callArgs';
 
 export type RelayFlavour = 'fd' | 'stdio';
@@ -200,7 +200,7 @@ function pairFor(read: CallSite, readers: CallSite[], writers: CallSite[], assig
     const chunkVars = chunkVariables(count.key, write, loopAssignments);
     const cursorVars = new Set<string>();
     if (!writesFromBuffer(write, region.base, loopAssignments, chunkVars, cursorVars, fn)) continue;
-    if (!sizeFollowsChunk(write, chunkVars)) continue;
+    if (!sizeFollowsChunk(write, chunkVars, loopAssignments)) continue;
     const output = endpoint(write, flavour);
     if (!output) continue;
     // A stream from another call (zopen, fopencookie, a fetch library) may transform the bytes or have no descriptor.
@@ -273,22 +273,47 @@ function innerLoopsAreRetries(site: CallSite, loop: LoopStmt): boolean {
   });
 }
 
-/** N, the write's result, and every variable assigned (with `=`) from them inside the loop. */
+/**
+ * N, the write's result, and every variable assigned (with `=`) from them
+ * inside the loop, using only chunk variables, loop state and constants:
+ * `left = n - off` is the chunk, `w = n < max ? n : max` with a fixed `max`
+ * is a clipped chunk and is not.
+ */
 function chunkVariables(count: string, write: CallSite, loopAssignments: Assignment[]): Set<string> {
   const vars = new Set([count]);
   const writeResult = loopAssignments.find((a) => a.op === '=' && a.value && stripCasts(a.value) === write.call);
   if (writeResult && writeResult.target.kind === 'ident') vars.add(writeResult.key);
+  const loopState = new Set(loopAssignments.filter((a) => a.target.kind === 'ident').map((a) => a.key));
   for (let changed = true; changed; ) {
     changed = false;
     for (const a of loopAssignments) {
       if (a.op !== '=' || a.target.kind !== 'ident' || vars.has(a.key) || !a.value) continue;
-      if ([...vars].some((v) => mentions(a.value, v))) {
+      const names = namesIn(a.value);
+      if (names.some((v) => vars.has(v)) && names.every((v) => vars.has(v) || loopState.has(v) || isConstantName(v))) {
         vars.add(a.key);
         changed = true;
       }
     }
   }
   return vars;
+}
+
+/** Identifiers of an expression outside `sizeof` (callee names included). */
+function namesIn(e: Expr): string[] {
+  const names: string[] = [];
+  const stack: Expr[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.kind === 'sizeof') continue;
+    if (x.kind === 'ident') names.push(x.name);
+    stack.push(...childExprs(x));
+  }
+  return names;
+}
+
+/** `BUFSIZ`, `MIN`, `EINTR`: macro-style names stand for constants. */
+function isConstantName(name: string): boolean {
+  return /^[A-Z][A-Z0-9_]*$/.test(name);
 }
 
 /**
@@ -348,11 +373,19 @@ function stepOf(name: string, value: Expr): Expr | undefined {
   return undefined;
 }
 
-function sizeFollowsChunk(write: CallSite, chunkVars: Set<string>): boolean {
+/**
+ * The write's byte count is the chunk: it names a chunk variable and nothing
+ * but chunk variables, loop state and constants (a fixed outside limit clips
+ * every chunk, which is not a relay).
+ */
+function sizeFollowsChunk(write: CallSite, chunkVars: Set<string>, loopAssignments: Assignment[]): boolean {
   const effect = apiEffect(write.name);
   if (!effect) return false;
   const sizes = effect.sizeProduct ? effect.sizeProduct.map((i) => write.call.args[i]) : [write.call.args[effect.sizeArg ?? -1]];
-  return sizes.some((s) => s !== undefined && [...chunkVars].some((v) => mentions(s, v)));
+  if (sizes.some((e) => e === undefined)) return false;
+  const loopState = new Set(loopAssignments.filter((a) => a.target.kind === 'ident').map((a) => a.key));
+  const names = sizes.flatMap((e) => namesIn(e!));
+  return names.some((v) => chunkVars.has(v)) && names.every((v) => chunkVars.has(v) || loopState.has(v) || isConstantName(v));
 }
 
 function changesIn(e: Expr, loopAssignments: Assignment[]): boolean {

@@ -24,8 +24,8 @@ import type { TextEdit } from '../../engine/types';
 import { hasSideEffects, within } from '../../model/dataflow';
 import type { FunctionModel } from '../../model/functionModel';
 import { isLoop, type Expr, type LoopStmt, type Stmt } from '../../model/ir';
-import { childExprs, childStmts, forEachExpr, forEachStmt, mentions, stmtExprs } from '../../model/walk';
-import { textOf } from '../callArgs';
+import { childExprs, childStmts, forEachExpr, forEachStmt, mentions, rootName, stmtExprs } from '../../model/walk';
+import { sizeArg, textOf } from '../callArgs';
 import type { Alternative } from './describe';
 import { exitBranches, onExitPath, type Relay } from './relay';
 
@@ -126,10 +126,21 @@ function understand(relay: Relay, fn: FunctionModel): LoopShape | undefined {
   if (unknown) return undefined;
 
   const branches = exitBranches(loop);
+  const pairCalls = new Set([relay.read.call, relay.write.call]);
+  const bufferRoot = rootName(relay.buffer);
+  /** Only the chunk's own quantities: transfer variables, the buffer, constants, `sizeof`, the pair's calls. */
+  const chunkOnly = (e: Expr): boolean =>
+    identifiersOutside(e, pairCalls).every((name) => transfer.has(name) || name === bufferRoot || /^[A-Z][A-Z0-9_]*$/.test(name));
+
   const counters: string[] = [];
   for (const a of relay.assignments) {
     if (!within(a.range, loop.range)) continue;
-    if (a.target.kind === 'ident' && (transfer.has(a.key) || locals.has(a.key))) continue;
+    if (a.target.kind === 'ident' && transfer.has(a.key)) {
+      // `n = n > max ? max : n`: the loop moves only part of the stream, which a zero-copy loop would not know.
+      if (a.value && !chunkOnly(a.value)) return undefined;
+      continue;
+    }
+    if (a.target.kind === 'ident' && locals.has(a.key)) continue;
     // Error and end-of-data handling (`rc = -1; break;`) runs in the original loop, which stays.
     if (branches.some((r) => within(a.range, r))) continue;
     // `total += n`: a byte counter the new loop keeps up to date.
@@ -140,7 +151,9 @@ function understand(relay: Relay, fn: FunctionModel): LoopShape | undefined {
     return undefined;
   }
 
-  const pairCalls = new Set([relay.read.call, relay.write.call]);
+  const writeSize = sizeArg(relay.write.call);
+  // A write size bounded by something else (`n < left ? n : left`) is a limit the new loop does not know.
+  if (!writeSize || !chunkOnly(writeSize)) return undefined;
   for (const site of fn.calls) {
     if (!within(site.call.range, loop.range) || pairCalls.has(site.call)) continue;
     // Per-chunk work (progress, logging) would be skipped by the new loop.
