@@ -267,4 +267,65 @@ int start(void) {
       expect(mayReturnWhileRunning(create!)).toBeDefined();
     });
   });
+
+  it('reads locks, waits and joins hidden in the macros of the file', async () => {
+    const macros = `
+#include <pthread.h>
+int g, h;
+pthread_mutex_t m;
+pthread_barrier_t b;
+#define LOCK() pthread_mutex_lock(&m)
+#define UNLOCK() pthread_mutex_unlock(&m)
+#define BT pthread_barrier_wait(&b)
+static void *w(void *arg) {
+    LOCK();
+    g = 1;
+    UNLOCK();
+    BT;
+    h = 1;
+    return arg;
+}
+`;
+    await withFile(macros, (file) => {
+      const writes = summaryNamed(file, 'w')!.accesses.filter((a) => a.kind === 'write');
+      expect(writes.map((a) => `${placeKey(a.place)} [${[...a.locks].join(',')}] ${a.after ?? ''}`)).toEqual(['g:g [g:m] ', 'g:h [] wait']);
+    });
+  });
+
+  it('keeps thread-local globals private to each thread', async () => {
+    const tls = `
+static __thread int mine;
+int shared;
+void f(void) { mine = 1; shared = 1; }
+`;
+    await withFile(tls, (file) => {
+      expect(summaryNamed(file, 'f')!.accesses.map((a) => placeKey(a.place))).toEqual(['t:mine', 'g:shared']);
+    });
+  });
+
+  it('takes the branch of an unreadable check that leaves at once as the failure', async () => {
+    const checked = `
+#include <pthread.h>
+#define CHECK(x) ((x) != 0)
+int g;
+void work(void);
+static void *w(void *arg) { g = 1; return arg; }
+int start(void) {
+    pthread_t t;
+    if (CHECK(pthread_create(&t, NULL, w, NULL))) {
+        g = 2;
+        return -1;
+    }
+    g = 3;
+    work();
+    pthread_join(t, NULL);
+    return 0;
+}
+`;
+    await withFile(checked, (file) => {
+      const [create] = createsIn(fnOf(file, 'start'));
+      const during = creatorAccesses(create!).filter((a) => a.kind === 'write' && runsConcurrently(create!, a.node));
+      expect(during.map((a) => lineOf(checked, a.expr.range.start))).toEqual([13]);
+    });
+  });
 });

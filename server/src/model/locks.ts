@@ -1,5 +1,6 @@
 /**
- * Locks: which calls acquire or release which lock, how locks are named so
+ * Locks: which calls acquire or release which lock (a semaphore counts as
+ * one when it is waited for and posted around an access), how locks are named so
  * that two threads' lock sets can be compared, and when two lock sets
  * protect a pair of accesses.
  *
@@ -39,9 +40,11 @@ const ACQUIRE = new Set([
   'pthread_mutex_lock', 'pthread_mutex_timedlock', 'pthread_mutex_clocklock', 'pthread_rwlock_rdlock', 'pthread_rwlock_wrlock',
   'pthread_rwlock_timedrdlock', 'pthread_rwlock_timedwrlock', 'pthread_rwlock_clockrdlock', 'pthread_rwlock_clockwrlock',
   'pthread_spin_lock', 'mtx_lock', 'mtx_timedlock',
+  // A semaphore taken and given back around an access (`sem_wait(&s); ...; sem_post(&s);`) is a lock.
+  'sem_wait', 'sem_timedwait', 'sem_clockwait',
 ]);
-const TRY = new Set(['pthread_mutex_trylock', 'pthread_rwlock_tryrdlock', 'pthread_rwlock_trywrlock', 'pthread_spin_trylock', 'mtx_trylock']);
-const RELEASE = new Set(['pthread_mutex_unlock', 'pthread_rwlock_unlock', 'pthread_spin_unlock', 'mtx_unlock']);
+const TRY = new Set(['pthread_mutex_trylock', 'pthread_rwlock_tryrdlock', 'pthread_rwlock_trywrlock', 'pthread_spin_trylock', 'mtx_trylock', 'sem_trywait']);
+const RELEASE = new Set(['pthread_mutex_unlock', 'pthread_rwlock_unlock', 'pthread_spin_unlock', 'mtx_unlock', 'sem_post']);
 
 /** Names of library lock functions (acquire, try or release). */
 export function isLockApi(name: string | undefined): boolean {

@@ -9,6 +9,7 @@
  *   `g:NAME`        a global variable
  *   `l:NAME@POS`    a local variable of the function (POS tells shadowed ones apart)
  *   `v:NAME`        a parameter variable itself (private to the call)
+ *   `t:NAME`        a thread-local global (`__thread`): private to each thread
  *   `p:I`           the object parameter I points to on entry
  *
  * `p->f` is `p:0 . f` when `p` is parameter 0; `gp->f` is `g:gp * . f` (the
@@ -34,10 +35,13 @@ export interface Place {
 
 const MAX_ALIAS_DEPTH = 4;
 
+const TLS = new Set(['__thread', '_Thread_local', 'thread_local']);
+
 /** The root key of a variable symbol. */
 export function rootOf(symbol: VarSymbol, fn: FunctionModel): string {
   switch (symbol.kind) {
-    case 'global': return `g:${symbol.name}`;
+    // A thread-local variable is one object per thread: never shared.
+    case 'global': return symbol.type.storage.some((st) => TLS.has(st)) ? `t:${symbol.name}` : `g:${symbol.name}`;
     case 'param': return `v:${symbol.name}`;
     default:
       // A `static` local is one object shared by every call, like a global.

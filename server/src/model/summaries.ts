@@ -34,7 +34,8 @@ import {
   type LockOp, type LockSet,
 } from './locks';
 import { edgeFact } from './cfg';
-import { solveForward } from './paths';
+import { macroSync, type MacroSync } from './macros';
+import { reachableFrom, solveForward } from './paths';
 import { lvaluePlace, pointerTarget, translatePlace, type Place } from './places';
 import { stripCasts, type CallExpr } from './walk';
 
@@ -61,7 +62,17 @@ export interface PlaceAccess {
   via: CallExpr[];
   /** The write is the declaration (and initialiser) of a local variable. */
   declaration?: boolean;
+  /**
+   * Every path from the summarised function's entry to the access first
+   * joins a thread (`join`) or waits for one (`wait`: barrier, semaphore,
+   * condition variable), itself or in a function it calls.
+   */
+  after?: SyncKind;
+  /** The same, counting only the waits inside the called functions on the way (`via`). */
+  afterInCallee?: SyncKind;
 }
+
+export type SyncKind = 'join' | 'wait';
 
 export interface CallFact {
   call: CallExpr;
@@ -91,8 +102,12 @@ export interface FunctionSummary {
   joins: boolean;
   /** Waits for another thread (semaphore, condition variable, barrier), itself or through the file's functions. */
   waits: boolean;
+  /** Nodes that join a thread or wait for one (library calls, the file's macros and functions, `*join*` calls). */
+  syncNodes: ReadonlyMap<CfgNode, SyncKind>;
   /** Locks held at an offset of the function (must-hold). */
   locksAt(offset: number): LockSet;
+  /** Locks held just before a call of the function is made (its arguments evaluated). */
+  locksAtCall(call: CallExpr): LockSet;
 }
 
 const MAX_DEPTH = 4;
@@ -108,6 +123,8 @@ const BLOCKING = new Set([
   'connect', 'waitpid', 'wait', 'fsync', 'fdatasync', 'sync', 'msync', 'flock', 'lockf', 'getchar', 'fgetc', 'getc',
   'scanf', 'fscanf', 'aio_suspend', 'io_uring_wait_cqe', 'io_uring_submit_and_wait', 'sem_wait', 'pause', 'sigwait',
 ]);
+/** A function or macro of another file whose name says it joins a thread (`thrd_join0`, `join_workers`). */
+const JOINISH = /join/i;
 const ATOMIC_CALL = /^(?:atomic_|__atomic_|__sync_|__c11_atomic_|Interlocked|OSAtomic)/;
 
 interface FileSummaries {
@@ -190,10 +207,43 @@ function collectTransitive(summary: FunctionSummary, depth: number, active: Set<
       if (!place) continue;
       let locks = c.locks;
       for (const k of a.locks) locks = withLock(locks, translateLockKey(k, c.call, summary.fn));
-      out.push({ ...a, place, locks, site: c.call.range, node: c.node, via: [c.call, ...a.via], declaration: false });
+      const inner = a.after;
+      const site = afterOf(summary, c.node);
+      out.push({
+        ...a, place, locks, site: c.call.range, node: c.node, via: [c.call, ...a.via], declaration: false,
+        ...(inner ?? site ? { after: strongest(inner, site) } : {}),
+        ...(inner ? { afterInCallee: inner } : {}),
+      });
     }
   }
   return out;
+}
+
+function strongest(a: SyncKind | undefined, b: SyncKind | undefined): SyncKind | undefined {
+  return a === 'join' || b === 'join' ? 'join' : a ?? b;
+}
+
+const afterCache = new WeakMap<ReadonlyMap<CfgNode, SyncKind>, Map<CfgNode, SyncKind>>();
+
+/** Nodes every path to which from the entry first joins or waits, with the strongest such step. */
+export function afterOf(summary: Pick<FunctionSummary, 'fn' | 'syncNodes'>, node: CfgNode | undefined): SyncKind | undefined {
+  if (!node) return undefined;
+  const sync = summary.syncNodes;
+  let map = afterCache.get(sync);
+  if (!map) {
+    map = new Map();
+    const cfg = summary.fn.cfg;
+    if (sync.size > 0) {
+      const beforeAny = reachableFrom(cfg.entry, { stop: (n) => sync.has(n) });
+      const beforeJoin = reachableFrom(cfg.entry, { stop: (n) => sync.get(n) === 'join' });
+      for (const n of reachableFrom(cfg.entry)) {
+        if (!beforeJoin.has(n)) map.set(n, 'join');
+        else if (!beforeAny.has(n)) map.set(n, 'wait');
+      }
+    }
+    afterCache.set(sync, map);
+  }
+  return map.get(node);
 }
 
 /** Globals a function reads and writes, itself or through the file's functions it calls. */
@@ -246,8 +296,16 @@ function summarise(fn: FunctionModel): FunctionSummary {
       for (const k of callee.lockEffect.acquires) ops.push({ kind: 'acquire', key: translateLockKey(k, call, fn) });
       return ops;
     }
+    const macro = macroSync(file, call.name);
+    if (macro) return macroOps(macro);
     const byName = lockOpByName(call, fn);
     return byName ? [byName] : [];
+  };
+
+  /** A statement that only names a macro (`LOCK;`, `BT;`). */
+  const macroOfNode = (node: CfgNode): MacroSync | undefined => {
+    const e = node.event?.kind === 'expr' && node.event.expr ? stripCasts(node.event.expr) : undefined;
+    return e?.kind === 'ident' && !fn.lookup(e.name, e.range.start) ? macroSync(file, e.name) : undefined;
   };
 
   const opsCache = new Map<CallExpr, LockOp[]>();
@@ -278,6 +336,8 @@ function summarise(fn: FunctionModel): FunctionSummary {
     transfer(node, before) {
       let held = before;
       for (const call of node.event?.calls ?? []) held = apply(held, call, true);
+      const macro = macroOfNode(node);
+      if (macro) for (const op of macroOps(macro)) held = op.kind === 'release' ? withoutLock(held, op.key) : withLock(held, op.key);
       return held;
     },
     edge(edge, after) {
@@ -299,7 +359,17 @@ function summarise(fn: FunctionModel): FunctionSummary {
     if (!node) return EMPTY_LOCKS;
     let held = solution.before.get(node) ?? EMPTY_LOCKS;
     for (const call of node.event?.calls ?? []) {
-      if (call.range.end > offset) break;
+      if (call.range.end > offset) continue;
+      held = apply(held, call, false);
+    }
+    return held;
+  };
+  /** Calls are listed in evaluation order: the arguments' calls (`f(mtx_lock(&m))`) come first. */
+  const locksBeforeCall = (node: CfgNode | undefined, target: CallExpr): LockSet => {
+    if (!node) return EMPTY_LOCKS;
+    let held = solution.before.get(node) ?? EMPTY_LOCKS;
+    for (const call of node.event?.calls ?? []) {
+      if (call === target) break;
       held = apply(held, call, false);
     }
     return held;
@@ -307,9 +377,15 @@ function summarise(fn: FunctionModel): FunctionSummary {
 
   const accesses: PlaceAccess[] = [];
   const calls: CallFact[] = [];
+  const syncNodes = new Map<CfgNode, SyncKind>();
+  const noteSync = (node: CfgNode, kind: SyncKind | undefined): void => {
+    if (kind && syncNodes.get(node) !== 'join') syncNodes.set(node, kind);
+  };
   for (const node of cfg.nodes) {
     const event = node.event;
     if (!event) continue;
+    const nodeMacro = macroOfNode(node);
+    if (nodeMacro) noteSync(node, nodeMacro.joins ? 'join' : nodeMacro.waits ? 'wait' : undefined);
     const collector = new Collector(fn, node, (a) => accesses.push({ ...a, locks: locksBefore(node, a.expr.range.start) }));
     if (event.kind === 'decl' && event.decl) {
       const symbol = fn.lookup(event.decl.name, event.decl.nameRange.start);
@@ -324,22 +400,35 @@ function summarise(fn: FunctionModel): FunctionSummary {
       const name = call.name;
       if (!name) continue;
       const effect = apiEffect(name);
-      if (JOINS.has(name)) joins = true;
-      if (WAITS.has(name)) waits = true;
+      const defined = !effect && file.functionNamed(name) !== undefined;
+      const macro = !effect && !defined ? macroSync(file, name) : undefined;
+      if (JOINS.has(name) || macro?.joins || (!effect && !defined && JOINISH.test(name))) {
+        joins = true;
+        noteSync(node, 'join');
+      }
+      if (WAITS.has(name) || macro?.waits) {
+        waits = true;
+        noteSync(node, 'wait');
+      }
       if (effect?.blocking || BLOCKING.has(name)) blocks = true;
-      if (!effect && file.functionNamed(name) && name !== fn.name) {
-        calls.push({ call, callee: name, locks: locksBefore(node, call.range.start), node });
+      if (defined && name !== fn.name) {
+        calls.push({ call, callee: name, locks: locksBeforeCall(node, call), node });
         const callee = summaryNamed(file, name);
         if (callee) {
           blocks ||= callee.blocks;
           joins ||= callee.joins;
           waits ||= callee.waits;
+          noteSync(node, callee.joins ? 'join' : callee.waits ? 'wait' : undefined);
         }
       }
     }
   }
 
   const atExit = solution.before.get(cfg.exit);
+  for (const a of accesses) {
+    const after = afterOf({ fn, syncNodes }, a.node);
+    if (after) a.after = after;
+  }
   const lockEffect: LockEffect = { acquires: new Set(atExit ?? []), releases: releasedUnheld };
   return {
     fn,
@@ -349,8 +438,12 @@ function summarise(fn: FunctionModel): FunctionSummary {
     blocks,
     joins,
     waits,
+    syncNodes,
     locksAt(offset: number) {
       return locksBefore(cfg.nodeAt(offset), offset);
+    },
+    locksAtCall(call: CallExpr) {
+      return locksBeforeCall(cfg.nodeOf(call), call);
     },
   };
 }
@@ -515,4 +608,8 @@ function sameLvalue(a: Expr, b: Expr): boolean {
     case 'number': return a.value !== undefined && a.value === (b as typeof a).value;
     default: return false;
   }
+}
+
+function macroOps(macro: MacroSync): LockOp[] {
+  return [...macro.releases.map((key) => ({ kind: 'release' as const, key })), ...macro.acquires.map((key) => ({ kind: 'acquire' as const, key }))];
 }

@@ -22,15 +22,17 @@
  * text mentions a creation are lowered for discovery; nothing here throws.
  */
 import type { Cfg, CfgEdge, CfgNode, CompareOp } from './cfg';
-import { edgeFact } from './cfg';
+import { edgeFact, testFact, type EdgeFact } from './cfg';
+import { apiEffect } from './apiEffects';
+import { macroSync } from './macros';
 import type { FileModel } from './fileModel';
 import type { FunctionModel, VarSymbol } from './functionModel';
-import type { Expr, LoopStmt, Stmt } from './ir';
+import { isLoop, type Expr, type LoopStmt, type Stmt } from './ir';
 import { lockKey } from './locks';
-import { pathAvoiding } from './paths';
+import { pathAvoiding, reachableFrom } from './paths';
 import { pointerTarget, translatePlace, variesPerIteration, type Place } from './places';
-import { summaryNamed, summaryOf, transitiveAccesses, type PlaceAccess } from './summaries';
-import { forEachExprIn, forEachStmt, mentions, stmtExprs, stripCasts, type CallExpr } from './walk';
+import { summaryNamed, summaryOf, transitiveAccesses, type FunctionSummary, type PlaceAccess } from './summaries';
+import { childStmts, forEachExpr, forEachExprIn, forEachStmt, mentions, stmtExprs, stripCasts, type CallExpr } from './walk';
 
 /** Functions whose text may create a thread. */
 export const CREATES_THREADS = /\b(?:pthread_create|thrd_create)\s*\(/;
@@ -170,33 +172,32 @@ export function windowOf(create: ThreadCreate): ThreadWindow {
   const cfg = fn.cfg;
   const joinedNodes = new Set<CfgNode>();
   // A join inside `if`s and a loop counts from the tests of those statements on (up to the innermost loop).
-  const markStatementTests = (call: CallExpr): void => {
-    const site = fn.calls.find((s) => s.call === call);
-    if (!site) return;
-    for (let i = site.ancestors.length - 1; i >= 0; i--) {
-      const a = site.ancestors[i]!;
+  const markStatementTests = (at: CallExpr | { start: number; end: number }): void => {
+    const range = 'kind' in at ? at.range : at;
+    const ancestors = enclosingStatements(fn.ir.body, range);
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const a = ancestors[i]!;
       if (a.range.start <= create.call.range.start && create.call.range.end <= a.range.end) break;
       const test = testOf(a);
-      const n = test ? cfg.nodeAt(test.range.start) : undefined;
-      if (n) joinedNodes.add(n);
+      // Conditions are split into leaves (`!done`, `a && b`): every leaf of the test counts.
+      if (test) for (const n of cfg.nodes) if (n.event?.kind === 'test' && n.event.range.start >= test.range.start && n.event.range.end <= test.range.end) joinedNodes.add(n);
       if (a.kind === 'while' || a.kind === 'for' || a.kind === 'do') break;
     }
   };
+  const summary = summaryOf(fn);
   for (const node of cfg.nodes) {
-    for (const call of node.event?.calls ?? []) {
-      const name = call.name;
-      if (!name) continue;
-      let joins = false;
-      if (JOIN_CALLS.has(name)) joins = handlesMatch(create.handleKey, call.args[0] ? handleKeyOf(call.args[0], false) : undefined);
-      else if (WAIT_CALLS.has(name)) joins = true;
-      else if (fn.file.functionNamed(name) && name !== fn.name) {
-        const s = summaryNamed(fn.file, name);
-        joins = s !== undefined && (s.joins || s.waits);
-      }
-      if (!joins) continue;
-      joinedNodes.add(node);
-      markStatementTests(call);
-    }
+    if (!summary.syncNodes.has(node)) continue;
+    const calls = node.event?.calls ?? [];
+    // A join of another thread does not end this one; anything else that joins or waits does.
+    const joinsOthers = calls.length > 0 && calls.every((c) => {
+      const name = c.name;
+      if (!name || !JOIN_CALLS.has(name)) return !isSyncCall(c, fn);
+      return !handlesMatch(create.handleKey, c.args[0] ? handleKeyOf(c.args[0], false) : undefined);
+    });
+    if (joinsOthers) continue;
+    joinedNodes.add(node);
+    for (const call of calls) if (isSyncCall(call, fn)) markStatementTests(call);
+    if (calls.length === 0 && node.event) markStatementTests(node.event.range);
   }
   const failure = failureEdges(create, cfg);
   w = { create, joined: (n) => joinedNodes.has(n), edge: (e) => !failure.has(e) };
@@ -278,6 +279,12 @@ export function assignedInLoop(loop: LoopStmt, fn: FunctionModel): Set<string> {
 export interface ThreadAccess extends PlaceAccess {
   /** The start routine the access is made from. */
   routine: string;
+  /**
+   * The access comes after the routine's service loop (`while (!stop) {...}`
+   * around blocking work): teardown code, which runs once the thread was
+   * told to stop, after what the creating thread did at start-up.
+   */
+  teardown: boolean;
 }
 
 /**
@@ -292,13 +299,45 @@ export function threadAccesses(create: ThreadCreate): ThreadAccess[] {
   for (const routine of create.routines) {
     const summary = summaryNamed(create.fn.file, routine);
     if (!summary) continue;
+    const teardown = afterServiceLoop(summary);
     for (const a of transitiveAccesses(summary)) {
       const place = translatePlace(a.place, args, create.fn);
       if (!place) continue;
       const locks = new Set([...a.locks].map((k) => (k === 'p:0' && create.arg ? lockKey(create.arg, create.fn) : k)));
-      out.push({ ...a, place, locks, routine });
+      out.push({ ...a, place, locks, routine, teardown: a.node !== undefined && teardown.has(a.node) });
     }
   }
+  return out;
+}
+
+const teardownCache = new WeakMap<FunctionSummary, Set<CfgNode>>();
+
+/**
+ * Nodes of a routine that run only after one of its service loops ended: a
+ * `while`/`do` loop or `for (;;)` (not a counted `for`) whose body calls
+ * something (waits, serves requests, does the work).
+ */
+function afterServiceLoop(summary: FunctionSummary): Set<CfgNode> {
+  let out = teardownCache.get(summary);
+  if (out) return out;
+  out = new Set();
+  const fn = summary.fn;
+  const cfg = fn.cfg;
+  const loops: LoopStmt[] = [];
+  forEachStmt(fn.ir.body, (st) => {
+    if (isLoop(st) && !(st.kind === 'for' && st.test && st.update)) loops.push(st);
+  });
+  if (loops.length > 0) {
+    const reachable = reachableFrom(cfg.entry);
+    for (const loop of loops) {
+      const inside = cfg.nodes.filter((n) => n.loops.includes(loop));
+      const serves = inside.some((n) => (n.event?.calls ?? []).length > 0);
+      if (!serves) continue;
+      const before = reachableFrom(cfg.entry, { stop: (n) => n.loops.includes(loop) });
+      for (const n of reachable) if (!before.has(n) && !n.loops.includes(loop)) out.add(n);
+    }
+  }
+  teardownCache.set(summary, out);
   return out;
 }
 
@@ -402,19 +441,53 @@ function resultVariable(call: CallExpr, node: CfgNode | undefined): string | und
 /** Branch edges taken only when the creation failed. */
 function failureEdges(create: ThreadCreate, cfg: Cfg): Set<CfgEdge> {
   const out = new Set<CfgEdge>();
+  const isResultExpr = (e: Expr): boolean => {
+    const x = stripCasts(e);
+    return x === create.call || (create.resultVar !== undefined && x.kind === 'ident' && x.name === create.resultVar);
+  };
   for (const node of cfg.nodes) {
-    for (const e of node.succs) {
-      const fact = edgeFact(e);
+    const tests = node.succs.filter((e) => e.cond?.kind === 'test');
+    if (tests.length === 0) continue;
+    let understood = false;
+    for (const e of tests) {
+      const fact = branchFact(e);
       if (!fact) continue;
-      const subject = stripCasts(fact.subject);
-      const isResult =
-        fact.call === create.call ||
-        (create.resultVar !== undefined && subject.kind === 'ident' && subject.name === create.resultVar) ||
-        (create.resultVar !== undefined && fact.assigned === create.resultVar);
-      if (isResult && meansFailure(fact.op, fact.valueNumber, fact.value)) out.add(e);
+      const isResult = isResultExpr(fact.subject) || fact.call === create.call || (create.resultVar !== undefined && fact.assigned === create.resultVar);
+      if (!isResult) continue;
+      understood = true;
+      if (meansFailure(fact.op, fact.valueNumber, fact.value)) out.add(e);
     }
+    if (understood) continue;
+    // `if (!ASSERT_OK(err, ...)) goto out;`, `if (CHECK_FAIL(pthread_create(...)))`: a macro tests the result in a way
+    // the analysis cannot read. The branch that leaves at once (return, goto, exit) is taken as the failure;
+    // when that cannot be told either, neither branch is followed.
+    const test = (tests[0]!.cond as { test: Expr }).test;
+    let mentionsResult = false;
+    forEachExpr(test, (x) => {
+      if (isResultExpr(x)) mentionsResult = true;
+    });
+    if (!mentionsResult) continue;
+    const leaving = tests.filter((e) => leavesAtOnce(e, cfg));
+    if (leaving.length === 1) out.add(leaving[0]!);
+    else for (const e of tests) out.add(e);
   }
   return out;
+}
+
+/** Calls that report an error or release resources on a failure path. */
+const ERROR_PATH_CALLS = /^(?:printf|fprintf|dprintf|puts|fputs|perror|syslog|warn|warnx|free|close|fclose|munmap|pthread_attr_destroy|strerror|\w*(?:log|err|error|warn|fail|cleanup|free|destroy|close)\w*)$/i;
+
+/** Does the branch go straight to a return, a goto, or the end of the function (only error reporting and cleanup on the way)? */
+function leavesAtOnce(edge: CfgEdge, cfg: Cfg): boolean {
+  let e: CfgEdge | undefined = edge;
+  for (let steps = 0; e && steps < 4; steps++) {
+    if (e.kind === 'jump') return true;
+    const n: CfgNode = e.to;
+    if (n === cfg.exit || n === cfg.trap || n.event?.kind === 'return') return true;
+    if ((n.event?.calls ?? []).some((c) => !c.name || !ERROR_PATH_CALLS.test(c.name))) return false;
+    e = n.succs.length === 1 ? n.succs[0] : undefined;
+  }
+  return false;
 }
 
 /** Does `result op value` say the call failed (it returns 0, or `thrd_success`, on success)? */
@@ -427,6 +500,42 @@ function meansFailure(op: CompareOp, value: number | undefined, valueExpr: Expr 
     case '<': case '>': return value === 0;
     default: return false;
   }
+}
+
+const EXPECT_WRAPPERS = /^(?:__builtin_expect|__glibc_(?:un)?likely|(?:un)?likely|(?:UN)?LIKELY|\w+_(?:un)?likely)$/;
+
+/** The comparison on a branch edge, seeing through `__builtin_expect(x, 0)`, `unlikely(x)` and the like. */
+export function branchFact(edge: CfgEdge): EdgeFact | undefined {
+  const cond = edge.cond;
+  if (cond?.kind !== 'test') return undefined;
+  let test = stripCasts(cond.test);
+  for (let guard = 0; guard < 4 && test.kind === 'call' && test.name && EXPECT_WRAPPERS.test(test.name) && test.args[0]; guard++) test = stripCasts(test.args[0]);
+  return test === stripCasts(cond.test) ? edgeFact(edge) : testFact(test, cond.value);
+}
+
+/** Does the call join or wait for another thread (library, the file's macros and functions, `*join*` names)? */
+function isSyncCall(call: CallExpr, fn: FunctionModel): boolean {
+  const name = call.name;
+  if (!name) return false;
+  if (JOIN_CALLS.has(name) || WAIT_CALLS.has(name)) return true;
+  if (fn.file.functionNamed(name)) {
+    const s = name === fn.name ? undefined : summaryNamed(fn.file, name);
+    return s !== undefined && (s.joins || s.waits);
+  }
+  const macro = macroSync(fn.file, name);
+  if (macro) return macro.joins || macro.waits;
+  return !apiEffect(name) && /join/i.test(name);
+}
+
+/** Statements enclosing a range, outermost first. */
+function enclosingStatements(root: Stmt, range: { start: number; end: number }): Stmt[] {
+  const out: Stmt[] = [];
+  forEachStmt(root, (s, ancestors) => {
+    if (out.length === 0 && s.range.start <= range.start && range.end <= s.range.end && !childStmts(s).some((c) => c.range.start <= range.start && range.end <= c.range.end)) {
+      out.push(...ancestors, s);
+    }
+  });
+  return out;
 }
 
 function testOf(s: Stmt): Expr | undefined {
@@ -469,8 +578,9 @@ export function argHazard(create: ThreadCreate): ArgHazard | undefined {
   const innermost = create.loops[create.loops.length - 1];
   const writes = creatorAccesses(create)
     .filter((a) => a.kind !== 'read' && a.place.root === target.root && !a.atomic && runsConcurrently(create, a.node))
-    // Outside a loop only a reassignment of the whole variable counts; a member written later is thread-shared-write's.
-    .filter((a) => a.declaration || (innermost !== undefined && a.node?.loops.includes(innermost)) || (a.place.steps.length === 0 && a.via.length === 0 && (a.whole.kind === 'assign' || a.whole.kind === 'update')))
+    // A reassignment of the whole variable (`i++`, `v = 2`), or a member written on every iteration of the loop
+    // (`job.id = i`); a member written later or on some path only is thread-shared-write's.
+    .filter((a) => a.declaration || wholeReassignment(a) || (innermost !== undefined && a.node?.loops.includes(innermost) && a.via.length === 0 && unconditionalIn(a.whole, innermost, create.fn)))
     .sort((a, b) => a.site.start - b.site.start);
   // The re-declaration in a loop body first, then a write in the loop around the creation (`i++`), then a later write.
   const inLoop = writes.filter((a) => !a.declaration && innermost !== undefined && a.node?.loops.includes(innermost));
@@ -480,4 +590,15 @@ export function argHazard(create: ThreadCreate): ArgHazard | undefined {
   const loop = [...create.loops].reverse().find((l) => at.node?.loops.includes(l));
   const kind = at.declaration ? 'scope' : loop ? 'loop' : 'changed';
   return { create, variable, kind, at, loop };
+}
+
+function wholeReassignment(a: PlaceAccess): boolean {
+  return a.place.steps.length === 0 && a.via.length === 0 && (a.whole.kind === 'assign' || a.whole.kind === 'update');
+}
+
+/** Is the expression evaluated on every iteration of the loop (no `if`, `switch` or `?:` between them)? */
+function unconditionalIn(e: Expr, loop: LoopStmt, fn: FunctionModel): boolean {
+  const chain = enclosingStatements(fn.ir.body, e.range);
+  const inLoop = chain.slice(chain.indexOf(loop) + 1);
+  return chain.includes(loop) && !inLoop.some((st) => st.kind === 'if' || st.kind === 'switch' || st.kind === 'case');
 }

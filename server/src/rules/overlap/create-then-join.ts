@@ -5,7 +5,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import type { CfgNode } from '../../model/cfg';
-import { everyPathReaches, nodesBetween } from '../../model/paths';
+import { everyPathReaches, nodesBetween, pathAvoiding } from '../../model/paths';
 import { summaryOf, type FunctionSummary } from '../../model/summaries';
 import { argTarget, CREATES_THREADS, createsIn, joinsOf, windowOf, type ThreadCreate } from '../../model/threads';
 import { textOf } from '../callArgs';
@@ -33,10 +33,13 @@ export const createThenJoin: Rule = {
         // Non-default attributes (a bigger stack, a scheduling policy) are a reason of their own to use a thread.
         if (create.attr && fn.fold(create.attr) !== 0) continue;
         if (!create.node || create.handleKey === undefined) continue;
+        // A thread made for what only a thread has (its own signal mask, TLS, cancellation, a lock it must not own...).
+        if (needsOwnThread(create)) continue;
         const join = joinsOf(create).find((j) => j.handleKey === create.handleKey && j.node && sameLoops(create, j.node));
         if (!join?.node) continue;
         const w = windowOf(create);
         const summary = summaryOf(fn);
+        if (!pathAvoiding(create.node, join.node, () => false, { edge: w.edge })) continue;
         if (!everyPathReaches(fn.cfg, create.node, (n) => n === join.node, { edge: w.edge })) continue;
         if (nodesBetween(create.node, join.node, { edge: w.edge }).some((n) => isWork(n, create, summary))) continue;
         const routine = create.routines[0] ?? textOf(ctx.text, create.routineExpr ?? create.call.callee);
@@ -51,6 +54,62 @@ export const createThenJoin: Rule = {
     }
   },
 };
+
+/**
+ * Functions whose behaviour depends on the calling thread: a routine that
+ * uses them is run in a thread of its own on purpose.
+ */
+const THREAD_SEMANTICS = new Set([
+  'pthread_self', 'pthread_equal', 'thrd_current', 'thrd_equal', 'gettid', 'pthread_getspecific', 'pthread_setspecific',
+  'pthread_key_create', 'pthread_key_delete', 'tss_get', 'tss_set', 'tss_create', 'tss_delete', 'pthread_kill', 'pthread_sigmask',
+  'sigprocmask', 'sigwait', 'sigwaitinfo', 'sigtimedwait', 'sigsuspend', 'raise', 'kill', 'signal', 'sigaction', 'alarm', 'pause',
+  'pthread_cancel', 'pthread_testcancel', 'pthread_setcancelstate', 'pthread_setcanceltype', 'pthread_exit', 'thrd_exit',
+  'pthread_getattr_np', 'pthread_attr_getstack', 'pthread_attr_getstacksize', 'pthread_attr_getguardsize', 'pthread_getaffinity_np',
+  'pthread_setaffinity_np', 'sched_getaffinity', 'sched_setaffinity', 'sched_getcpu', 'pthread_setschedparam', 'pthread_getschedparam',
+  'pthread_setname_np', 'pthread_getname_np', 'prctl', 'unshare', 'setns', 'fork', 'vfork', 'execl', 'execlp', 'execle', 'execv', 'execvp',
+  'execve', 'execvpe', 'fexecve', 'posix_spawn', 'posix_spawnp', 'popen', 'system', 'backtrace', 'setjmp', 'longjmp', 'sigsetjmp',
+  'siglongjmp', 'getcontext', 'setcontext', 'makecontext', 'swapcontext', 'pthread_mutex_consistent', 'pthread_cleanup_push',
+  'pthread_cleanup_pop', 'pthread_detach', 'setuid', 'setgid', 'seteuid', 'setegid', 'setresuid', 'setresgid', 'chdir', 'fchdir',
+  'uselocale', 'errno',
+]);
+
+/** Does the thread exist for its own sake: its routine depends on being a separate thread, or the creator holds a lock? */
+function needsOwnThread(create: ThreadCreate): boolean {
+  if (summaryOf(create.fn).locksAtCall(create.call).size > 0) return true;
+  const file = create.fn.file;
+  const seen = new Set<string>();
+  const visit = (name: string, depth: number): boolean => {
+    if (seen.has(name) || depth > 4) return false;
+    seen.add(name);
+    const entry = file.functionNamed(name);
+    const fn = entry ? file.model(entry) : undefined;
+    if (!fn) return false;
+    if (THREAD_LOCAL.test(fn.file.text.slice(fn.ir.range.start, fn.ir.range.end))) return true;
+    for (const site of fn.calls) {
+      if (!site.name) continue;
+      if (THREAD_SEMANTICS.has(site.name) || THREAD_SEMANTICS_NAME.test(site.name)) return true;
+      if (file.functionNamed(site.name) && visit(site.name, depth + 1)) return true;
+    }
+    for (const a of summaryOf(fn).accesses) {
+      const g = /^g:(.*)$/.exec(a.place.root)?.[1];
+      if (g && file.globals.get(g)?.type.storage.some((st) => /thread/i.test(st))) return true;
+    }
+    return false;
+  };
+  // A routine that does nothing at all: the thread is created for its own sake (a test of creation itself).
+  const empty = (name: string): boolean => {
+    const entry = file.functionNamed(name);
+    const fn = entry ? file.model(entry) : undefined;
+    return fn !== undefined && fn.calls.length === 0 && summaryOf(fn).accesses.every((a) => !/^[gps]:/.test(a.place.root));
+  };
+  return create.routines.some((r) => visit(r, 0) || empty(r));
+}
+
+/** The same by name, for wrappers and families: `xpthread_sigmask`, `sigfillset`, `TEST_STACK_ALIGN`, `flockfile`. */
+const THREAD_SEMANTICS_NAME =
+  /^(?:__|x)?pthread_|^mtx_|^cnd_|^sem_|^tss_|^thrd_|(?:^|_)sig[a-z]*(?:_|$)|^sig|getpid|getppid|gettid|fork|^exec[lv]|spawn|context|jmp|affinity|^sched_|cancel|stack|STACK|lockfile|locale/;
+
+const THREAD_LOCAL = /\b(?:__thread|_Thread_local|thread_local)\b/;
 
 /** The join is in the same iteration of the same loops as the creation. */
 function sameLoops(create: ThreadCreate, join: CfgNode): boolean {

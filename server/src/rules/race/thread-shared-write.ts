@@ -14,7 +14,8 @@ import {
   argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, runsConcurrently, threadAccesses, type ThreadAccess,
   type ThreadCreate,
 } from '../../model/threads';
-import { stripCasts } from '../../model/walk';
+import { forEachStmt, stripCasts } from '../../model/walk';
+import { isLoop } from '../../model/ir';
 import { textOf } from '../callArgs';
 
 export const threadSharedWrite: Rule = {
@@ -26,6 +27,7 @@ export const threadSharedWrite: Rule = {
     read: "'{{object}}' is written while thread '{{routine}}' may read it, and no lock is held on both sides: the thread can see a half-written or stale value",
     write: "'{{object}}' is written while thread '{{routine}}' may also write it, and no lock is held on both sides: one of the updates can be lost",
     call: "'{{callee}}' writes '{{object}}' while thread '{{routine}}' may {{verb}} it, and no lock is held on both sides: a data race",
+    flag: "'{{object}}' is a flag written while thread '{{routine}}' polls it in a loop, with no lock or atomics: the compiler may keep the thread's copy in a register so the loop never sees the change; make it an atomic ('atomic_bool', 'atomic_int')",
   },
   candidates: CREATES_THREADS,
   check(ctx) {
@@ -41,6 +43,8 @@ export const threadSharedWrite: Rule = {
         const skipRoot = hazardRoot ? `l:${hazardRoot.name}@${hazardRoot.range.start}` : undefined;
         for (const mine of creatorAccesses(create)) {
           if (mine.kind === 'read' || mine.atomic || mine.declaration || reported.has(mine.site.start)) continue;
+          // Inside a called function, after it joined or waited: ordered by that handshake.
+          if (mine.afterInCallee) continue;
           if (mine.place.root === skipRoot) continue;
           if (!runsConcurrently(create, mine.node)) continue;
           const other = conflicting(create, mine, theirs, fn);
@@ -49,8 +53,9 @@ export const threadSharedWrite: Rule = {
           const object = objectText(ctx.text, mine.expr);
           const verb = other.kind === 'read' ? 'read' : 'write';
           const direct = mine.via.length === 0;
+          const flag = direct && verb === 'read' && isConstantStore(mine, fn) && polledInLoop(other);
           ctx.report({
-            messageId: direct ? verb : 'call',
+            messageId: flag ? 'flag' : direct ? verb : 'call',
             data: { object, routine: other.routine, callee: mine.via[0]?.name ?? '', verb },
             range: direct ? mine.expr.range : mine.site,
             functionName: fn.name,
@@ -72,6 +77,8 @@ function conflicting(create: ThreadCreate, mine: PlaceAccess, theirs: ThreadAcce
   let best: ThreadAccess | undefined;
   for (const t of theirs) {
     if (t.atomic || !mayOverlap(mine.place, t.place, fold)) continue;
+    // After the thread waited or joined, or in its teardown: ordered by a handshake the analysis trusts.
+    if (t.after || t.teardown) continue;
     if (commonLock(mine.locks, t.locks)) continue;
     // Per-thread storage: in a later iteration the creator writes the next thread's element, not this one's.
     if (distinctPerIteration(create, mine.node, mine.place, t.place)) continue;
@@ -84,4 +91,20 @@ function conflicting(create: ThreadCreate, mine: PlaceAccess, theirs: ThreadAcce
 function objectText(text: string, e: Expr): string {
   const x = stripCasts(e);
   return textOf(text, x.kind === 'unary' && x.op === '&' ? x.operand : x);
+}
+
+/** `done = 1;`, `stop = true;`: a constant stored into the object. */
+function isConstantStore(mine: PlaceAccess, fn: FunctionModel): boolean {
+  const w = mine.whole;
+  return w.kind === 'assign' && w.op === '=' && stripCasts(w.left) === stripCasts(mine.expr) && (fn.fold(w.right) !== undefined || /^(?:true|false)$/.test(fn.file.text.slice(w.right.range.start, w.right.range.end)));
+}
+
+/** Is the thread's read part of the condition of a loop (`while (!done)`)? */
+function polledInLoop(t: ThreadAccess): boolean {
+  let found = false;
+  forEachStmt(t.fn.ir.body, (s) => {
+    if (found || !isLoop(s) || !s.test) return;
+    if (s.test.range.start <= t.expr.range.start && t.expr.range.end <= s.test.range.end) found = true;
+  });
+  return found;
 }

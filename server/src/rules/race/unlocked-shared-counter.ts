@@ -37,6 +37,8 @@ export const unlockedSharedCounter: Rule = {
       if (create.routines.length === 0) continue;
       for (const access of threadAccesses(create)) {
         if (access.kind !== 'rmw' || access.atomic || access.locks.size > 0) continue;
+        // After a join in the routine, threads of a chain take turns.
+        if (access.after === 'join') continue;
         const key = `${access.whole.range.start}:${access.whole.range.end}`;
         if (reported.has(key)) continue;
         const reason = concurrentUse(create, access, creates);
@@ -75,14 +77,18 @@ function concurrentUse(create: ThreadCreate, access: ThreadAccess, creates: Thre
   for (const other of creates) {
     if (other === create || other.fn !== fn || other.routines.length === 0) continue;
     if (!runsConcurrently(create, other.node) && !runsConcurrently(other, create.node)) continue;
-    const hit = threadAccesses(other).find((t) => !(t.atomic && access.atomic) && mayOverlap(access.place, t.place, fold) && !commonLock(access.locks, t.locks));
+    // Lost updates need a second writer: a thread that only reads the counter is thread-shared-write's business.
+    const hit = threadAccesses(other).find(
+      (t) => t.kind !== 'read' && !t.after && !t.teardown && !(t.atomic && access.atomic) && mayOverlap(access.place, t.place, fold) && !commonLock(access.locks, t.locks),
+    );
     if (!hit) continue;
     if (hit.routine === access.routine) return { messageId: 'many', who: '' };
     return { messageId: 'other', who: `thread '${hit.routine}'`, related: { range: hit.expr.range, message: `'${hit.routine}' uses it here` } };
   }
   // The creating thread itself, while the thread runs.
+  if (access.after || access.teardown) return undefined;
   for (const mine of creatorAccesses(create)) {
-    if (!runsConcurrently(create, mine.node) || !mayOverlap(access.place, mine.place, fold) || commonLock(access.locks, mine.locks)) continue;
+    if (mine.kind === 'read' || mine.afterInCallee || !runsConcurrently(create, mine.node) || !mayOverlap(access.place, mine.place, fold) || commonLock(access.locks, mine.locks)) continue;
     if (distinctPerIteration(create, mine.node, mine.place, access.place)) continue;
     return { messageId: 'other', who: `'${fn.name}'`, related: { range: mine.via.length === 0 ? mine.expr.range : mine.site, message: `'${fn.name}' uses it here while the thread runs` } };
   }
@@ -90,7 +96,6 @@ function concurrentUse(create: ThreadCreate, access: ThreadAccess, creates: Thre
 }
 
 function sharedAcrossIterations(place: Place, create: ThreadCreate): boolean {
-  if (!place.root.startsWith('l:')) return true;
   const loop = create.loops[create.loops.length - 1];
   return loop === undefined || !variesPerIteration(place, assignedInLoop(loop, create.fn));
 }
