@@ -47,7 +47,7 @@ export function alternativeFor(relay: Relay, fn: FunctionModel): Alternative {
   }
   return {
     call: 'sendfile',
-    text: `'sendfile' moves it inside the kernel (${SENDFILE_COST}) to a socket or, since Linux 2.6.33, a file; 'copy_file_range' suits file to file, 'splice' a pipe`,
+    text: `'sendfile' moves it inside the kernel (${SENDFILE_COST}) to a socket or, since Linux 2.6.33, a file; 'copy_file_range' suits file to file, 'splice' a pipe or socket input`,
     fixable: true,
   };
 }

@@ -45,6 +45,8 @@ export const mmapWrite: Rule = {
         for (const { write, mapping } of mappedWrites(mapper, assignments, fn)) {
           const fd = mapper.call.args[4]!;
           const outputKind = descriptorsOf(fn).kindOf(write.call.args[0]!).kind;
+          // A device (`open("/dev/...")`) takes its data through write(): sendfile cannot target it.
+          if (outputKind === 'special') continue;
           const fdText = short(textOf(ctx.text, fd));
           const alternative =
             outputKind === 'file'
