@@ -558,6 +558,8 @@ const ZERO_COPY = /^(sendfile(64)?|copy_file_range|splice|fcopyfile|copyfile|elf
  * attempt), or a `splice` from this input or to this output (through a pipe).
  */
 function isZeroCopyFallback(pair: Pair, fn: FunctionModel): boolean {
+  // A copy helper called from a function of this file that tries a zero-copy call first (crun's fd_to_fd).
+  if (calledAfterZeroCopy(fn)) return true;
   for (const site of fn.calls) {
     if (site.call.range.start >= pair.loop.range.start) break;
     if (!site.name || !ZERO_COPY.test(site.name)) continue;
@@ -567,4 +569,12 @@ function isZeroCopyFallback(pair: Pair, fn: FunctionModel): boolean {
     if (site.name === 'splice' ? usesInput || usesOutput : usesInput && usesOutput) return true;
   }
   return false;
+}
+
+const ZERO_COPY_CALL = /\b(sendfile(64)?|copy_file_range|splice|fcopyfile|copyfile|elftc_copyfile)\s*\(/;
+
+/** Some function of the file both makes a zero-copy call and calls `fn`: `fn` is its fallback. */
+function calledAfterZeroCopy(fn: FunctionModel): boolean {
+  const callsFn = new RegExp(`\\b${escapeRegExp(fn.name)}\\s*\\(`);
+  return fn.file.functions.some((entry) => entry.name !== fn.name && ZERO_COPY_CALL.test(entry.text) && callsFn.test(entry.text));
 }
