@@ -244,6 +244,38 @@ try {
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 15000 });
     await page.locator('.statusbar-item', { hasText: 'CopyScope: 1' }).first().waitFor({ timeout: 15000 });
   });
+
+  await step(page, 'fix-all-on-save', async () => {
+    // editor.codeActionsOnSave with source.fixAll.copyscope applies the safe fixes when saving.
+    fs.mkdirSync(path.join(WORK_DIR, '.vscode'), { recursive: true });
+    fs.writeFileSync(
+      path.join(WORK_DIR, '.vscode', 'settings.json'),
+      JSON.stringify({ 'editor.codeActionsOnSave': { 'source.fixAll.copyscope': 'explicit' } }, null, 2),
+    );
+    // VS Code reloads workspace settings asynchronously: save (a change at the
+    // end of the file makes each save a real one) until the fixes are applied.
+    const fixed = () => document.querySelector('.monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('memmove(buf + 2');
+    for (let attempt = 1; ; attempt++) {
+      await page.waitForTimeout(1000);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type(' ');
+      await page.keyboard.press('Control+S');
+      try {
+        await page.waitForFunction(fixed, null, { timeout: 4000 });
+        break;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        log(`fix-all not applied on save yet (attempt ${attempt}), retrying`);
+      }
+    }
+    const expected = AFTER_DISABLE.replace('memmove(buf, buf + 1, n - 1);', 'memmove(buf, buf + 1, n - 1);\n    memmove(buf + 2, buf, n);');
+    const end = Date.now() + 15000;
+    while (!fs.readFileSync(SHIFT, 'utf8').startsWith(expected) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    const onDisk = fs.readFileSync(SHIFT, 'utf8');
+    assert.ok(onDisk.startsWith(expected) && onDisk.slice(expected.length).trim() === '', JSON.stringify(onDisk));
+    await page.locator('.statusbar-item', { hasText: 'CopyScope: 0' }).first().waitFor({ timeout: 15000 });
+  });
 } finally {
   fs.writeFileSync(path.join(SHOTS, 'browser-console.log'), `${consoleLines.join('\n')}\n`);
   await browser.close();
