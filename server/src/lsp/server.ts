@@ -191,7 +191,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     if (!entry) return;
     closeDocument(entry);
     open.delete(textDocument.uri);
-    if (diskLinted.has(textDocument.uri)) void lintFromDisk(textDocument.uri);
+    if (diskLinted.has(textDocument.uri)) safely(lintFromDisk(textDocument.uri), textDocument.uri);
     else void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
   });
 
@@ -283,11 +283,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     open.clear();
   });
 
+  /** Background work must never take the server down: failures are logged. */
+  function safely(work: Promise<unknown>, what: string): void {
+    work.catch((error: unknown) => {
+      connection.console.error(`CopyScope: internal error while analysing ${what}: ${error instanceof Error ? error.stack : String(error)}`);
+    });
+  }
+
   function schedule(entry: OpenDocument, delay: number): void {
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      void analyse(entry);
+      safely(analyse(entry), entry.uri);
     }, delay);
   }
 
@@ -343,9 +350,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       schedule(entry, 0);
     }
     const closed = [...diskLinted].filter((u) => !open.has(u));
-    void (async () => {
-      for (const uri of closed) await lintFromDisk(uri);
-    })();
+    safely(
+      (async () => {
+        for (const uri of closed) await lintFromDisk(uri);
+      })(),
+      'closed files',
+    );
   }
 
   /** Lints a closed file as saved on disk and publishes; returns the number of findings or why it failed. */
