@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs Neovim headless (Debian's 0.7.2 works) as an LSP client of the
 # CopyScope language server over stdio, on a fresh copy of the e2e fixture
-# shift.c. Installs neovim with apt-get when it is missing. Builds dist/ when
+# shift.c. Under CI=true installs neovim with apt-get when it is missing
+# (elsewhere it skips with a message). Builds dist/ when
 # dist/server.js is missing. Last line: "N passed, M failed".
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 if ! command -v nvim >/dev/null; then
+  if [ "${CI:-}" != true ]; then
+    echo "SKIPPED: Neovim LSP client test: nvim is not installed (apt-get install neovim, or run with CI=true)."
+    exit 0
+  fi
   echo "installing neovim (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null && apt-get install -y -q neovim >/dev/null
