@@ -8,17 +8,22 @@
  *   variable N (the chunk length); R sits directly in L or in a retry loop
  *   (`do ... while (n < 0 && errno == EINTR)`) inside it;
  * - W comes after R in L, writes from B (at offset 0, or at an offset or
- *   cursor that starts at B and only advances), a byte count derived from N,
- *   and is the only such write of R's chunk (no tee, no second read of B in
- *   between);
- * - W's and R's descriptors differ and do not change inside L;
+ *   cursor that starts at B and only advances) a byte count made of N, what
+ *   is computed from it, loop state and constants (a fixed outside limit
+ *   clips every chunk: not a relay), and is the only such write of R's chunk
+ *   (no tee, no second read of B in between);
+ * - W's and R's descriptors (streams) differ and do not change inside L;
+ *   streams come from fopen/fdopen/popen/... (not a cookie or memory stream);
  * - nothing else in L reads or writes B's bytes: B and the pointers made from
  *   it appear only in R, W, `sizeof`, cursor arithmetic and pointer
  *   comparisons; when other code could reach B without naming it (B is a
  *   field, a global, a parameter, or escaped), L calls no user function
  *   outside its exit paths; no unparsed code in L mentions B;
  * - L is not the fallback of a zero-copy call (`sendfile`, `copy_file_range`,
- *   `splice`) on the same descriptors earlier in the function.
+ *   `splice`, a BSD copy offload) on the same descriptors earlier in the
+ *   function, nor a helper called next to such a call elsewhere in the file;
+ * - L is not an interactive session (stdin sent, reply read in the loop), and
+ *   the file includes a system header (xv6-style programs have no sendfile).
  *
  * Invariant: every condition that cannot be decided makes the pair a
  * non-relay: these rules prefer silence to a wrong finding.
@@ -388,15 +393,11 @@ function sizeFollowsChunk(write: CallSite, chunkVars: Set<string>, loopAssignmen
   return names.some((v) => chunkVars.has(v)) && names.every((v) => chunkVars.has(v) || loopState.has(v) || isConstantName(v));
 }
 
+/** `e` itself (`c->fd`) or a variable it names (`i` in `fds[i]`) is assigned in the loop. */
 function changesIn(e: Expr, loopAssignments: Assignment[]): boolean {
-  const names = new Set<string>();
-  forEachExpr(e, (x) => {
-    if (x.kind === 'ident') names.add(x.name);
-  });
-  return loopAssignments.some((a) => {
-    const root = rootName(a.target);
-    return root !== undefined && names.has(root) && (a.target.kind === 'ident' || mentions(e, root) && exprKey(a.target) === exprKey(stripCasts(e)));
-  });
+  const key = exprKey(stripCasts(e));
+  const names = new Set(namesIn(e));
+  return loopAssignments.some((a) => a.key === key || (a.target.kind === 'ident' && names.has(a.key)));
 }
 
 // ------------------------------------------------------------ untouched buffer
