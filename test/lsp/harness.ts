@@ -21,6 +21,7 @@ import {
 } from 'vscode-languageserver/node';
 import { loadNodeSyntax } from '../../server/src/host';
 import { startServer } from '../../server/src/lsp/server';
+import type { Rule } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/syntax/lineIndex';
 import type { CSyntax } from '../../server/src/syntax/treeSitter';
 
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   /** Answers workspace/configuration for the `copyscope` section (null: client has nothing). */
   settings?: (scopeUri: string | undefined) => unknown;
   initializationOptions?: Record<string, unknown>;
+  /** Rules instead of the registry. */
+  rules?: readonly Rule[];
 }
 
 export interface Published extends PublishDiagnosticsParams {
@@ -178,7 +181,7 @@ export async function startTestServer(options: HarnessOptions = {}): Promise<Tes
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const serverConnection = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-  startServer(serverConnection, { syntax, version: 'test' });
+  startServer(serverConnection, { syntax, version: 'test', ...(options.rules ? { rules: options.rules } : {}) });
   serverConnection.listen();
 
   const rpc = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));

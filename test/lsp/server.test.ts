@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyFixes } from '../../server/src/engine/fixes';
 import { lint } from '../../server/src/engine/lint';
+import type { Rule } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/syntax/lineIndex';
 import type { CSyntax } from '../../server/src/syntax/treeSitter';
 import { offsetOf, startTestServer, testSyntax, type TestClient } from './harness';
@@ -451,5 +452,32 @@ describe('untitled documents', () => {
     client.open(uri, SHIFT);
     const [d] = await client.diagnostics(uri);
     expect(d!.code).toBe(RULE);
+  });
+});
+
+describe('a rule that throws', () => {
+  it('is reported once as a warning, the other rules still report, and the server keeps serving', async () => {
+    const { rules } = await import('../../server/src/rules/index');
+    const broken: Rule = {
+      id: 'copy/broken-for-test',
+      summary: 'Throws on every file.',
+      defaultSeverity: 'warning',
+      fix: 'none',
+      messages: {},
+      candidates: /./,
+      check() {
+        throw new Error('boom');
+      },
+    };
+    client = await startTestServer({ rules: [...rules, broken] });
+    client.open('file:///virtual/throws-1.c', SHIFT);
+    client.open('file:///virtual/throws-2.c', SHIFT);
+    expect((await client.diagnostics('file:///virtual/throws-1.c')).map((d) => d.code)).toEqual([RULE]);
+    expect((await client.diagnostics('file:///virtual/throws-2.c')).map((d) => d.code)).toEqual([RULE]);
+    await client.until(() => client!.messages.some((m) => m.type === 2));
+    const warnings = client.messages.filter((m) => m.type === 2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain('copy/broken-for-test');
+    expect(await client.hover('file:///virtual/throws-1.c', { line: 4, character: 10 })).not.toBeNull();
   });
 });

@@ -33,6 +33,7 @@ import {
 } from 'vscode-languageserver';
 import { applicableFix, applyFixes } from '../engine/fixes';
 import { lint } from '../engine/lint';
+import type { Rule } from '../engine/rule';
 import type { LintResult, TextEdit } from '../engine/types';
 import { readSourceFile } from '../host';
 import { rules as registry } from '../rules/index';
@@ -69,6 +70,8 @@ export interface ServerOptions {
   syntax: CSyntax;
   /** Server name and version for `initialize`. */
   version?: string;
+  /** Rules to run instead of the registry (tests). */
+  rules?: readonly Rule[];
 }
 
 interface OpenDocument {
@@ -317,7 +320,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     dirty.delete(entry);
     const enabled = effective.enable && !effective.ignored;
     const lintResult: LintResult = enabled
-      ? lint(syntax, entry.doc.text, effective.lint, { tree: entry.doc.tree })
+      ? lint(syntax, entry.doc.text, effective.lint, { tree: entry.doc.tree, ...(options.rules ? { rules: options.rules } : {}) })
       : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
     reportRuleFailures(entry.uri, lintResult);
     entry.result = { version, lint: lintResult, enabled };
@@ -374,7 +377,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     // Opened while we were reading: the live document's diagnostics win.
     if (open.has(uri)) return 0;
     const result: LintResult = effective.enable && !effective.ignored
-      ? lint(syntax, text, effective.lint)
+      ? lint(syntax, text, effective.lint, options.rules ? { rules: options.rules } : {})
       : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
     reportRuleFailures(uri, result);
     diskLinted.add(uri);
