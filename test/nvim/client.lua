@@ -2,7 +2,8 @@
 -- 0.7 has no vim.lsp.start, so this uses vim.lsp.start_client and
 -- buf_attach_client. Checks, each printed as "ok"/"FAIL" and counted:
 -- diagnostics (rule code, source, positions), hover, the quick fix edit and
--- its effect, "Disable ... for this line". Ends with "N passed, M failed" and
+-- its effect, "Disable ... for this line", and for a rule fixture the same
+-- findings as `copyscope lint` reports. Ends with "N passed, M failed" and
 -- exits 1 on any failure. Env: COPYSCOPE_SERVER = path of dist/server.js.
 local passed, failed = 0, 0
 local function say(s) io.stdout:write(s .. '\n') end
@@ -91,6 +92,34 @@ if disable then
     vim.api.nvim_buf_get_lines(bufnr, 9, 10, false)[1] == '    // copyscope-disable-next-line ' .. RULE,
     vim.api.nvim_buf_get_lines(bufnr, 8, 11, false))
   check('disabled finding disappears', wait_count(0), ours())
+end
+
+-- 5. A rule fixture: the same findings as `copyscope lint` reports for it.
+local f = io.open('expected.json', 'r')
+local expected = f and vim.fn.json_decode(f:read('*a')) or nil
+if f then f:close() end
+if check('CLI findings for the fixture are available', expected and expected.files and expected.files[1] ~= nil) then
+  vim.cmd('edit fixture.c')
+  local fixture = vim.api.nvim_get_current_buf()
+  vim.lsp.buf_attach_client(fixture, client_id)
+  local want = {}
+  for _, x in ipairs(expected.files[1].findings) do
+    table.insert(want, string.format('%d:%d %s %s', x.line - 1, x.column - 1, x.ruleId, x.message))
+  end
+  table.sort(want)
+  local function got()
+    local out = {}
+    for _, d in ipairs(vim.diagnostic.get(fixture)) do
+      if d.source == 'copyscope' and d.code ~= 'copyscope/unused-directive' then
+        table.insert(out, string.format('%d:%d %s %s', d.lnum, d.col, d.code, d.message))
+      end
+    end
+    table.sort(out)
+    return out
+  end
+  vim.wait(15000, function() return #got() == #want end, 20)
+  check(string.format('fixture diagnostics equal the CLI findings (%d)', #want),
+    #want > 0 and vim.deep_equal(got(), want), { got = got(), want = want })
 end
 
 vim.lsp.stop_client(client_id)

@@ -19,6 +19,11 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cp "$REPO/test/e2e/workspace/shift.c" "$WORK/shift.c"
+# A rule fixture, and what the CLI reports for it: the editor must show the same.
+FIXTURE="$REPO/test/fixtures/rules/copy/overlapping-memcpy.c"
+cp "$FIXTURE" "$WORK/fixture.c"
+[ -f "$REPO/dist/cli.js" ] || node "$REPO/scripts/build.mjs"
+(cd "$WORK" && node "$REPO/dist/cli.js" lint --format json fixture.c > "$WORK/expected.json") || true
 mkdir -p "$REPO/test-results"
 cd "$WORK"
 # --clean: no user config or plugins; -n: no swap file. HOME/XDG point into
