@@ -101,6 +101,7 @@ function pairFor(read: CallSite, assignments: Assignment[], fn: FunctionModel): 
     if (!linearIsConstant(region.offset) || region.offset.constant !== 0) return undefined;
     const size = sizeArg(copy.call);
     const sizeVar = size ? stripCasts(size) : undefined;
+    // Copies another length (a fixed part, a clipped count): the temporary holds more than is copied.
     if (!sizeVar || sizeVar.kind !== 'ident' || sizeVar.name !== count.key) return undefined;
     // In a loop the read is not in (or the other way round), the copy runs a different number of times.
     if (!sameLoops(read, copy)) return undefined;
@@ -131,12 +132,14 @@ function destinationStable(dst: Expr, read: CallSite, copy: CallSite, assignment
   });
   const from = read.call.range.end;
   const to = copy.call.range.start;
+  // `buf = realloc(...)` or `len += ...` between the read and the copy: the destination is not known at the read.
   if (assignments.some((a) => a.range.start > from && a.range.start < to && names.has(rootName(a.target) ?? ''))) return false;
   for (const name of names) {
     // A name declared between the read and the copy does not exist at the read.
     if (fn.lookup(name, read.call.range.start) !== fn.lookup(name, copy.call.range.start)) return false;
   }
   const root = rootName(dst);
+  // A destination computed by a call or unreadable expression cannot be followed.
   if (!root) return false;
   let named = false;
   forEachExprIn(fn.ir.body, (x) => {

@@ -204,7 +204,9 @@ function pairFor(read: CallSite, readers: CallSite[], writers: CallSite[], assig
     const loopAssignments = assignments.filter((a) => within(a.range, loop.range));
     const chunkVars = chunkVariables(count.key, write, loopAssignments);
     const cursorVars = new Set<string>();
+    // Writes another buffer, or part of this one (a header skipped): not the bytes read.
     if (!writesFromBuffer(write, region.base, loopAssignments, chunkVars, cursorVars, fn)) continue;
+    // Writes a size that is not the chunk (`sizeof buf`, a fixed clip): not the bytes read.
     if (!sizeFollowsChunk(write, chunkVars, loopAssignments)) continue;
     const output = endpoint(write, flavour);
     if (!output) continue;
