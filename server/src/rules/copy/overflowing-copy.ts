@@ -51,7 +51,9 @@ export const overflowingCopy: Rule = {
     dstUpTo: "'{{callee}}' may write up to {{count}} bytes into '{{object}}', which has {{size}}: a long enough input overflows it by {{over}} bytes",
     srcExact: "'{{callee}}' reads {{count}} bytes from '{{object}}', which has {{size}}: {{over}} bytes past its end are read",
   },
-  candidates: /\b(?:mem(?:p?cpy|move|set)|bzero|strncpy|v?snprintf|fgets|p?read(?:64)?|recv(?:from)?|fread|p?write(?:64)?|send(?:to)?|fwrite)\s*\(/,
+  // A checked call with an argument that can fold to a constant: a number, an UPPER_CASE name that is not a
+  // macro call, or `sizeof` of anything but a dereference (`sizeof *p` sizes a pointer's target: never judged).
+  candidates: /\b(?:mem(?:p?cpy|move|set)|bzero|strncpy|v?snprintf|fgets|p?read(?:64)?|recv(?:from)?|fread|p?write(?:64)?|send(?:to)?|fwrite)\s*\((?:[^;]*?,)?\s*(?:\(\s*(?:size_t|int|unsigned)\s*\)\s*)?(?:\d|[A-Z_][A-Z0-9_]*\b(?!\s*\()|sizeof\b(?!\s*\(?\s*\*))/,
   check(ctx) {
     for (const fn of ctx.functions()) {
       for (const site of fn.calls) {
