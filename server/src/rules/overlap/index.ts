@@ -1,9 +1,11 @@
 /** overlap/ rules: work that waits when it could run alongside. One line per rule. */
 import type { Rule } from '../../engine/rule';
 import { aioBusyWait } from './aio-busy-wait';
+import { aioImmediateWait } from './aio-immediate-wait';
 import { createThenJoin } from './create-then-join';
 
 export const overlapRules: Rule[] = [
   aioBusyWait,
+  aioImmediateWait,
   createThenJoin,
 ];
