@@ -9,6 +9,7 @@
  */
 
 import { THREAD_API_EFFECTS } from './threadApiEffects';
+import { ASYNC_API_EFFECTS } from './asyncApiEffects';
 
 export type ArgRole =
   | 'dst' | 'src' | 'size' | 'count' | 'fd' | 'fdOut' | 'fdIn' | 'format' | 'offset'
@@ -110,6 +111,7 @@ const TABLE: ApiEffect[] = [
   { name: 'realloc', category: 'alloc', args: [rw('dst'), n('size')], sizeArg: 1, returns: 'pointer' },
   { name: 'free', category: 'free', args: [w('dst')], returns: 'none' },
   ...THREAD_API_EFFECTS,
+  ...ASYNC_API_EFFECTS,
 ];
 
 const BY_NAME = new Map(TABLE.map((e) => [e.name, e]));
