@@ -4,7 +4,7 @@
  * Double-buffered glibc POSIX AIO: compute on one buffer while aio_read fills
  * the other, then aio_suspend and aio_return.
  * Usage: aio_overlap TMPDIR TOTAL_BYTES CHUNK_BYTES COMPUTE_NS.
- * Output: one JSON line with the median time of each variant in ns.
+ * Output: one JSON line with the best (shortest) time of each variant in ns.
  */
 #include "common.h"
 #include <aio.h>
@@ -70,6 +70,6 @@ int main(int argc, char **argv) {
         aio_samples[r] = double_buffered(fd, bufs);
     }
     printf("{\"bench\":\"aio_overlap\",\"totalBytes\":%zu,\"chunkBytes\":%zu,\"computeNs\":%.0f,\"ns\":{\"read-compute\":%.0f,\"aio-double-buffer\":%.0f}}\n",
-           total, chunk, compute_ns, median(serial_samples, REPEATS), median(aio_samples, REPEATS));
+           total, chunk, compute_ns, best_time(serial_samples, REPEATS), best_time(aio_samples, REPEATS));
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * Helpers shared by the CopyScope calibration and validation programs:
- * a monotonic clock, a median, temporary files that are removed on exit,
+ * a monotonic clock, best-of-n and median statistics, temporary files that are removed on exit,
  * and failing loudly. Each program prints exactly one JSON line on stdout;
  * diagnostics go to stderr.
  */
@@ -33,7 +33,24 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Median of n samples (sorts them in place). */
+/*
+ * The best of n samples: the shortest time, or the highest rate. Other work on
+ * the machine only ever makes a run slower, so the best run is the one least
+ * disturbed; calibration and validation use the same statistic.
+ */
+static inline double best_time(const double *samples, int n) {
+    double best = samples[0];
+    for (int i = 1; i < n; i++) if (samples[i] < best) best = samples[i];
+    return best;
+}
+
+static inline double best_rate(const double *samples, int n) {
+    double best = samples[0];
+    for (int i = 1; i < n; i++) if (samples[i] > best) best = samples[i];
+    return best;
+}
+
+/* Median of n samples (sorts them in place), for counts rather than times. */
 static inline double median(double *samples, int n) {
     qsort(samples, (size_t)n, sizeof samples[0], compare_doubles);
     return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;

@@ -10,7 +10,7 @@
 
 static void *(*volatile copy_fn)(void *, const void *, size_t) = memcpy;
 
-/* Median bandwidth of repeated copies of `bytes`, each sample running about 50 ms. */
+/* Best bandwidth of repeated copies of `bytes`, each sample running about 50 ms. */
 static double copy_gbps(char *dst, const char *src, size_t bytes) {
     size_t reps = 1;
     for (;;) {
@@ -26,7 +26,7 @@ static double copy_gbps(char *dst, const char *src, size_t bytes) {
         for (size_t r = 0; r < reps; r++) copy_fn(dst, src, bytes);
         samples[s] = (double)bytes * (double)reps / (now_ns() - t0);
     }
-    return median(samples, 5);
+    return best_rate(samples, 5);
 }
 
 static char *block(size_t bytes) {
@@ -59,7 +59,7 @@ static double dram_to_cache_gbps(size_t src_bytes, size_t dst_bytes) {
     }
     free(src);
     free(dst);
-    return median(samples, 5);
+    return best_rate(samples, 5);
 }
 
 struct worker {
@@ -109,7 +109,7 @@ static double all_cores_gbps(int threads, size_t bytes) {
     }
     free(ws);
     free(ids);
-    return median(samples, 3);
+    return best_rate(samples, 3);
 }
 
 /*

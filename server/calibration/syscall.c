@@ -22,7 +22,7 @@ static double per_call_ns(int which, int fd) {
         }
         samples[s] = (now_ns() - t0) / CALLS;
     }
-    return median(samples, 5);
+    return best_time(samples, 5);
 }
 
 static int ping[2], pong[2];
@@ -64,6 +64,6 @@ int main(int argc, char **argv) {
     double samples[3];
     for (int s = 0; s < 3; s++) samples[s] = pipe_one_way_ns();
     printf("{\"bench\":\"syscall\",\"nullCallNs\":%.1f,\"pread1Ns\":%.1f,\"pipeOneWayNs\":%.1f}\n",
-           null_ns, pread_ns, median(samples, 3));
+           null_ns, pread_ns, best_time(samples, 3));
     return 0;
 }
