@@ -25,10 +25,10 @@
  * throws on any IR.
  */
 import { apiEffect } from './apiEffects';
-import type { CfgNode } from './cfg';
+import type { Cfg, CfgNode } from './cfg';
 import type { FileModel } from './fileModel';
 import type { FunctionModel } from './functionModel';
-import type { Expr, Range } from './ir';
+import type { Expr, LoopStmt, Range } from './ir';
 import {
   EMPTY_LOCKS, intersectLocks, isTryLockApi, lockOpByName, lockOpOfApi, sameLocks, translateLockKey, withLock, withoutLock,
   type LockOp, type LockSet,
@@ -102,6 +102,10 @@ export interface FunctionSummary {
   joins: boolean;
   /** Waits for another thread (semaphore, condition variable, barrier), itself or through the file's functions. */
   waits: boolean;
+  /** Uses memory barriers (`smp_wmb()`, `atomic_thread_fence`): a hand-made lock-free protocol. */
+  fences: boolean;
+  /** Makes atomic operations itself (`atomic_store`, `__atomic_load_n`, `__sync_*`): it may publish with them. */
+  atomics: boolean;
   /** Nodes that join a thread or wait for one (library calls, the file's macros and functions, `*join*` calls). */
   syncNodes: ReadonlyMap<CfgNode, SyncKind>;
   /** Locks held at an offset of the function (must-hold). */
@@ -113,7 +117,7 @@ export interface FunctionSummary {
 const MAX_DEPTH = 4;
 const MAX_ACCESSES = 4000;
 
-const JOINS = new Set(['pthread_join', 'pthread_timedjoin_np', 'thrd_join']);
+const JOINS = new Set(['pthread_join', 'pthread_timedjoin_np', 'pthread_tryjoin_np', 'thrd_join']);
 const WAITS = new Set([
   'sem_wait', 'sem_timedwait', 'sem_clockwait', 'pthread_cond_wait', 'pthread_cond_timedwait', 'pthread_cond_clockwait',
   'pthread_barrier_wait', 'cnd_wait', 'cnd_timedwait',
@@ -125,7 +129,13 @@ const BLOCKING = new Set([
 ]);
 /** A function or macro of another file whose name says it joins a thread (`thrd_join0`, `join_workers`). */
 const JOINISH = /join/i;
+/** ... or waits for something another thread does (`sync_wait`, `wait_for_completion`, `waitpid`); not I/O readiness. */
+const WAITISH = /wait/i;
+const IO_WAIT = /poll|select|epoll|io_|aio_|uring/i;
 const ATOMIC_CALL = /^(?:atomic_|__atomic_|__sync_|__c11_atomic_|Interlocked|OSAtomic)/;
+const MARKED_ACCESS = /^(?:READ_ONCE|WRITE_ONCE|ACCESS_ONCE|__READ_ONCE|__WRITE_ONCE|uatomic_read|uatomic_set|CMM_LOAD_SHARED|CMM_STORE_SHARED)$/;
+/** Memory barriers: a function that uses them runs a lock-free protocol the analysis does not model. */
+const FENCE = /^(?:smp_)?(?:[rw]?mb|mb__\w+)$|^barrier$|^__sync_synchronize$|^atomic_(?:thread|signal)_fence$|^__atomic_(?:thread|signal)_fence$|^cmm_s?mb$|^(?:smp_)?(?:load_acquire|store_release)$|^_?mm_[lsm]fence$|^MemoryBarrier$/;
 
 interface FileSummaries {
   byName: Map<string, FunctionSummary | null>;
@@ -203,8 +213,9 @@ function collectTransitive(summary: FunctionSummary, depth: number, active: Set<
     const inner = collectTransitive(callee, depth + 1, active);
     active.delete(c.callee);
     for (const a of inner) {
-      const place = translatePlace(a.place, c.call.args, summary.fn);
-      if (!place) continue;
+      const translated = translatePlace(a.place, c.call.args, summary.fn);
+      if (!translated) continue;
+      const place = substituteValueIndexes(translated, callee.fn, c.call.args);
       let locks = c.locks;
       for (const k of a.locks) locks = withLock(locks, translateLockKey(k, c.call, summary.fn));
       const inner = a.after;
@@ -282,6 +293,8 @@ function summarise(fn: FunctionModel): FunctionSummary {
   let blocks = false;
   let joins = false;
   let waits = false;
+  let fences = false;
+  let atomics = false;
   const releasedUnheld = new Set<string>();
 
   const opsOf = (call: CallExpr): LockOp[] => {
@@ -290,11 +303,13 @@ function summarise(fn: FunctionModel): FunctionSummary {
     if (!call.name || apiEffect(call.name)) return [];
     if (file.functionNamed(call.name)) {
       const callee = summaryNamed(file, call.name);
-      if (!callee) return [];
       const ops: LockOp[] = [];
-      for (const k of callee.lockEffect.releases) ops.push({ kind: 'release', key: translateLockKey(k, call, fn) });
-      for (const k of callee.lockEffect.acquires) ops.push({ kind: 'acquire', key: translateLockKey(k, call, fn) });
-      return ops;
+      for (const k of callee?.lockEffect.releases ?? []) ops.push({ kind: 'release', key: translateLockKey(k, call, fn) });
+      for (const k of callee?.lockEffect.acquires ?? []) ops.push({ kind: 'acquire', key: translateLockKey(k, call, fn) });
+      if (ops.length > 0) return ops;
+      // A lock of the file built on something else (atomics, rseq, futexes): trust its name.
+      const byName = lockOpByName(call, fn);
+      return byName ? [byName] : [];
     }
     const macro = macroSync(file, call.name);
     if (macro) return macroOps(macro);
@@ -406,11 +421,13 @@ function summarise(fn: FunctionModel): FunctionSummary {
         joins = true;
         noteSync(node, 'join');
       }
-      if (WAITS.has(name) || macro?.waits) {
+      if (WAITS.has(name) || macro?.waits || (!effect && !defined && !BLOCKING.has(name) && WAITISH.test(name) && !IO_WAIT.test(name))) {
         waits = true;
         noteSync(node, 'wait');
       }
       if (effect?.blocking || BLOCKING.has(name)) blocks = true;
+      if (FENCE.test(name)) fences = true;
+      if (ATOMIC_CALL.test(name)) atomics = true;
       if (defined && name !== fn.name) {
         calls.push({ call, callee: name, locks: locksBeforeCall(node, call), node });
         const callee = summaryNamed(file, name);
@@ -423,6 +440,19 @@ function summarise(fn: FunctionModel): FunctionSummary {
       }
     }
   }
+
+  // A loop spinning on a volatile or atomic object (`while (step != 1) sched_yield();`), doing nothing else,
+  // waits for another thread.
+  for (const a of accesses) {
+    const node = a.node;
+    if (a.kind !== 'read' || !node || node.event?.kind !== 'test' || node.loops.length === 0) continue;
+    const loop = node.loops[node.loops.length - 1]!;
+    const test = 'test' in loop ? loop.test : undefined;
+    if (!test || node.event.range.start < test.range.start || node.event.range.end > test.range.end) continue;
+    if ((a.atomic || isVolatile(a.expr, fn)) && onlySpins(loop, cfg, accesses, test)) noteSync(node, 'wait');
+  }
+  // `__transaction_atomic { ... }` (GCC transactional memory): its accesses are atomic.
+  for (const r of transactionRanges(fn)) for (const a of accesses) if (a.expr.range.start >= r.start && a.expr.range.end <= r.end) a.atomic = true;
 
   const atExit = solution.before.get(cfg.exit);
   for (const a of accesses) {
@@ -438,6 +468,8 @@ function summarise(fn: FunctionModel): FunctionSummary {
     blocks,
     joins,
     waits,
+    fences,
+    atomics,
     syncNodes,
     locksAt(offset: number) {
       return locksBefore(cfg.nodeAt(offset), offset);
@@ -460,7 +492,7 @@ class Collector {
 
   emit(place: Place, kind: AccessKind, expr: Expr, whole: Expr, atomic: boolean, declaration = false): void {
     this.sink({
-      place, kind, atomic: atomic || this.atomicType(expr), fn: this.fn, expr, whole, site: whole.range, node: this.node, via: [],
+      place, kind, atomic: atomic || this.atomicType(expr) || futexWords(this.fn.file).has(place.root), fn: this.fn, expr, whole, site: whole.range, node: this.node, via: [],
       ...(declaration ? { declaration: true } : {}),
     });
   }
@@ -554,6 +586,14 @@ class Collector {
     if (callee.kind !== 'ident') this.visit(callee, 'read');
     else if (this.fn.lookup(callee.name, callee.range.start)) this.readLvalue(callee, callee);
     if (name && ATOMIC_CALL.test(name)) return this.atomicCall(call, name);
+    if (name && MARKED_ACCESS.test(name) && call.args[0]) {
+      // `READ_ONCE(x)`, `WRITE_ONCE(x, v)`: a marked access, part of a lock-free protocol.
+      const place = lvaluePlace(call.args[0], this.fn);
+      if (place) this.emit(place, /WRITE|SET/.test(name) ? 'write' : 'read', call.args[0], call, true);
+      this.address(call.args[0]);
+      for (const arg of call.args.slice(1)) this.visit(arg, 'read');
+      return;
+    }
     const effect = apiEffect(name);
     // Thread and lock calls touch synchronisation objects, which are made for concurrent use; the thread's
     // argument is handed over, not accessed.
@@ -612,4 +652,119 @@ function sameLvalue(a: Expr, b: Expr): boolean {
 
 function macroOps(macro: MacroSync): LockOp[] {
   return [...macro.releases.map((key) => ({ kind: 'release' as const, key })), ...macro.acquires.map((key) => ({ kind: 'acquire' as const, key }))];
+}
+
+const futexCache = new WeakMap<FileModel, Set<string>>();
+
+/**
+ * Globals handed to futex calls (`syscall(SYS_futex, &ftx, ...)`,
+ * `futex_wait(futex, ...)`): the words a hand-made futex protocol
+ * synchronises on. Their accesses count as synchronised, like atomics.
+ */
+function futexWords(file: FileModel): Set<string> {
+  let out = futexCache.get(file);
+  if (out) return out;
+  out = new Set();
+  if (/futex/i.test(file.text)) {
+    for (const m of file.text.matchAll(/\b(?:\w*futex\w*\s*\(|syscall\s*\(\s*(?:SYS_futex|__NR_futex)\w*\s*,)([^;]*)/g)) {
+      for (const a of m[1]!.matchAll(/(?:^|[(,])\s*&?\s*\(?\s*([A-Za-z_]\w*)/g)) {
+        if (file.globals.has(a[1]!)) out.add(`g:${a[1]}`);
+      }
+    }
+  }
+  futexCache.set(file, out);
+  return out;
+}
+
+/** Is the object an lvalue of volatile-qualified type (`volatile int step`, `*(volatile int *)p`)? */
+export function isVolatile(e: Expr, fn: FunctionModel): boolean {
+  const x = stripCasts(e);
+  const type = fn.typeOf(x);
+  if (type && fn.file.types.resolve(type).qualifiers.includes('volatile')) return true;
+  // `*myp` with `volatile int *myp`: the qualifier is on the pointee.
+  if (x.kind === 'unary' && x.op === '*') {
+    const inner = fn.typeOf(stripCasts(x.operand));
+    return inner !== undefined && fn.file.types.resolve(inner).qualifiers.includes('volatile');
+  }
+  return false;
+}
+
+/** Source ranges of `__transaction_atomic { ... }` and `__transaction_relaxed { ... }` blocks of a function. */
+function transactionRanges(fn: FunctionModel): { start: number; end: number }[] {
+  const text = fn.file.text;
+  const out: { start: number; end: number }[] = [];
+  const body = text.slice(fn.ir.range.start, fn.ir.range.end);
+  if (!body.includes('__transaction_')) return out;
+  for (const m of body.matchAll(/__transaction_(?:atomic|relaxed)\b[^{;]*\{/g)) {
+    let depth = 0;
+    const open = fn.ir.range.start + m.index! + m[0].length - 1;
+    for (let i = open; i < fn.ir.range.end; i++) {
+      if (text[i] === '{') depth++;
+      else if (text[i] === '}' && --depth === 0) {
+        out.push({ start: open, end: i + 1 });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const valueCache = new WeakMap<FunctionModel, Map<string, number>>();
+
+/**
+ * Names in a function that stand for the value of one of its parameters:
+ * a non-pointer parameter itself, or a non-pointer local initialised from a
+ * parameter (`int me = (long) arg;`). Maps the name to the parameter index.
+ */
+export function parameterValues(fn: FunctionModel): Map<string, number> {
+  let out = valueCache.get(fn);
+  if (out) return out;
+  out = new Map();
+  fn.params.forEach((p, i) => {
+    const t = fn.file.types.resolve(p.type);
+    if (t.pointerDepth === 0 && t.arrayDims.length === 0 && !t.functionPointer) out!.set(p.name, i);
+  });
+  for (const local of fn.locals) {
+    const t = fn.file.types.resolve(local.type);
+    if (t.pointerDepth > 0 || t.arrayDims.length > 0) continue;
+    const init = local.init ? stripCasts(local.init) : undefined;
+    const i = init?.kind === 'ident' ? fn.params.findIndex((p) => p.name === init.name) : -1;
+    if (i >= 0) out.set(local.name, i);
+  }
+  valueCache.set(fn, out);
+  return out;
+}
+
+/**
+ * A callee's place with the indexes that are values of its parameters
+ * (`slots[me]` with `me = (long) arg`) replaced by the caller's arguments
+ * (`(void *) i` → `i`), so per-thread slots can be told apart.
+ */
+export function substituteValueIndexes(place: Place, callee: FunctionModel, args: readonly Expr[]): Place {
+  const values = parameterValues(callee);
+  if (values.size === 0 || !place.steps.some((st) => st.kind === 'index')) return place;
+  let changed = false;
+  const steps = place.steps.map((st) => {
+    if (st.kind !== 'index' || !st.index) return st;
+    const x = stripCasts(st.index);
+    const i = x.kind === 'ident' ? values.get(x.name) : undefined;
+    const arg = i === undefined ? undefined : args[i];
+    if (!arg) return st;
+    changed = true;
+    return { kind: 'index' as const, index: stripCasts(arg) };
+  });
+  return changed ? { root: place.root, steps } : place;
+}
+
+/** Calls a spin-wait loop may make while it waits. */
+const SPIN_CALLS = /^(?:sched_yield|pthread_yield|thrd_yield|usleep|sleep|nanosleep|clock_nanosleep|pause|cpu_relax|barrier|syscall|\w*futex\w*|__builtin_ia32_pause|_mm_pause|assert|atomic_\w*|__atomic_\w*|__sync_\w*)$/;
+
+/** Does the loop only wait: no calls but yielding and sleeping, no writes but to its own locals? */
+function onlySpins(loop: LoopStmt, cfg: Cfg, accesses: readonly PlaceAccess[], test: Expr): boolean {
+  for (const n of cfg.nodes) {
+    if (!n.loops.includes(loop) || !n.event) continue;
+    if (n.event.range.start >= test.range.start && n.event.range.end <= test.range.end) continue;
+    if (n.event.calls.some((c) => !c.name || !SPIN_CALLS.test(c.name))) return false;
+  }
+  return !accesses.some((a) => a.kind !== 'read' && a.node?.loops.includes(loop) && !a.place.root.startsWith('l:') && !a.place.root.startsWith('v:'));
 }

@@ -31,7 +31,7 @@ import { isLoop, type Expr, type LoopStmt, type Stmt } from './ir';
 import { lockKey } from './locks';
 import { pathAvoiding, reachableFrom } from './paths';
 import { pointerTarget, translatePlace, variesPerIteration, type Place } from './places';
-import { summaryNamed, summaryOf, transitiveAccesses, type FunctionSummary, type PlaceAccess } from './summaries';
+import { substituteValueIndexes, summaryNamed, summaryOf, transitiveAccesses, type FunctionSummary, type PlaceAccess } from './summaries';
 import { childStmts, forEachExpr, forEachExprIn, forEachStmt, mentions, stmtExprs, stripCasts, type CallExpr } from './walk';
 
 /** Functions whose text may create a thread. */
@@ -72,7 +72,7 @@ export interface FileThreads {
   byRoutine: Map<string, ThreadCreate[]>;
 }
 
-const JOIN_CALLS = new Set(['pthread_join', 'pthread_timedjoin_np', 'thrd_join']);
+const JOIN_CALLS = new Set(['pthread_join', 'pthread_timedjoin_np', 'pthread_tryjoin_np', 'thrd_join']);
 const WAIT_CALLS = new Set([
   'sem_wait', 'sem_timedwait', 'sem_clockwait', 'pthread_cond_wait', 'pthread_cond_timedwait', 'pthread_cond_clockwait',
   'pthread_barrier_wait', 'cnd_wait', 'cnd_timedwait',
@@ -158,6 +158,8 @@ export interface ThreadWindow {
   create: ThreadCreate;
   /** Nodes after which the thread is taken as joined (or handed its data over). */
   joined: (n: CfgNode) => boolean;
+  /** Nodes that join it (a join, or a function or macro that joins), not merely wait for it. */
+  joinedStrictly: (n: CfgNode) => boolean;
   /** Edges that can be followed after the creation (not its failure branch). */
   edge: (e: CfgEdge) => boolean;
 }
@@ -171,6 +173,7 @@ export function windowOf(create: ThreadCreate): ThreadWindow {
   const fn = create.fn;
   const cfg = fn.cfg;
   const joinedNodes = new Set<CfgNode>();
+  const strictNodes = new Set<CfgNode>();
   // A join inside `if`s and a loop counts from the tests of those statements on (up to the innermost loop).
   const markStatementTests = (at: CallExpr | { start: number; end: number }): void => {
     const range = 'kind' in at ? at.range : at;
@@ -180,8 +183,17 @@ export function windowOf(create: ThreadCreate): ThreadWindow {
       if (a.range.start <= create.call.range.start && create.call.range.end <= a.range.end) break;
       const test = testOf(a);
       // Conditions are split into leaves (`!done`, `a && b`): every leaf of the test counts.
-      if (test) for (const n of cfg.nodes) if (n.event?.kind === 'test' && n.event.range.start >= test.range.start && n.event.range.end <= test.range.end) joinedNodes.add(n);
-      if (a.kind === 'while' || a.kind === 'for' || a.kind === 'do') break;
+      let marked = false;
+      if (test) {
+        for (const n of cfg.nodes) {
+          if (n.event?.kind === 'test' && n.event.range.start >= test.range.start && n.event.range.end <= test.range.end) {
+            joinedNodes.add(n);
+            marked = true;
+          }
+        }
+      }
+      // Up to the innermost loop with a test (`while (true) { if (!tryjoin()) break; }` inside `for (i...)`).
+      if ((a.kind === 'while' || a.kind === 'for' || a.kind === 'do') && marked) break;
     }
   };
   const summary = summaryOf(fn);
@@ -196,11 +208,13 @@ export function windowOf(create: ThreadCreate): ThreadWindow {
     });
     if (joinsOthers) continue;
     joinedNodes.add(node);
+    if (summary.syncNodes.get(node) === 'join') strictNodes.add(node);
     for (const call of calls) if (isSyncCall(call, fn)) markStatementTests(call);
     if (calls.length === 0 && node.event) markStatementTests(node.event.range);
   }
   const failure = failureEdges(create, cfg);
-  w = { create, joined: (n) => joinedNodes.has(n), edge: (e) => !failure.has(e) };
+  const child = forkChildEdges(fn, cfg);
+  w = { create, joined: (n) => joinedNodes.has(n), joinedStrictly: (n) => strictNodes.has(n), edge: (e) => !failure.has(e) && !child.has(e) };
   windowCache.set(create, w);
   return w;
 }
@@ -210,6 +224,13 @@ export function runsConcurrently(create: ThreadCreate, target: CfgNode | undefin
   if (!create.node || !target || target === create.node) return false;
   const w = windowOf(create);
   return pathAvoiding(create.node, target, w.joined, { edge: w.edge }) !== undefined;
+}
+
+/** May the thread still run at `target`, counting only joins (not handshakes) as its end? */
+export function mayStillRun(create: ThreadCreate, target: CfgNode | undefined): boolean {
+  if (!create.node || !target || target === create.node) return false;
+  const w = windowOf(create);
+  return pathAvoiding(create.node, target, w.joinedStrictly, { edge: w.edge }) !== undefined;
 }
 
 /**
@@ -301,8 +322,10 @@ export function threadAccesses(create: ThreadCreate): ThreadAccess[] {
     if (!summary) continue;
     const teardown = afterServiceLoop(summary);
     for (const a of transitiveAccesses(summary)) {
-      const place = translatePlace(a.place, args, create.fn);
-      if (!place) continue;
+      const translated = translatePlace(a.place, args, create.fn);
+      if (!translated) continue;
+      // `int me = (long) arg; ... slots[me]`: the index is the value the creator passed, `(void *) i`.
+      const place = substituteValueIndexes(translated, summary.fn, args);
       const locks = new Set([...a.locks].map((k) => (k === 'p:0' && create.arg ? lockKey(create.arg, create.fn) : k)));
       out.push({ ...a, place, locks, routine, teardown: a.node !== undefined && teardown.has(a.node) });
     }
@@ -339,6 +362,58 @@ function afterServiceLoop(summary: FunctionSummary): Set<CfgNode> {
   }
   teardownCache.set(summary, out);
   return out;
+}
+
+/**
+ * The values a counted loop around the creation gives its counter:
+ * `for (i = A; i < B; i++)` or `i <= B` with constant bounds.
+ */
+export function counterRange(create: ThreadCreate): { name: string; lo: number; hi: number } | undefined {
+  const loop = create.loops[create.loops.length - 1];
+  if (!loop || loop.kind !== 'for' || !loop.test || !loop.update) return undefined;
+  const fn = create.fn;
+  let name: string | undefined;
+  let start: Expr | undefined;
+  if (loop.init?.kind === 'decl' && loop.init.decls.length === 1) {
+    name = loop.init.decls[0]!.name;
+    start = loop.init.decls[0]!.init;
+  } else if (loop.init?.kind === 'expr') {
+    const e = stripCasts(loop.init.expr);
+    if (e.kind === 'assign' && e.op === '=' && stripCasts(e.left).kind === 'ident') {
+      name = (stripCasts(e.left) as { name: string }).name;
+      start = e.right;
+    }
+  }
+  const lo = start ? fn.fold(start) : undefined;
+  const test = stripCasts(loop.test);
+  const update = stripCasts(loop.update);
+  if (!name || lo === undefined || test.kind !== 'binary' || (test.op !== '<' && test.op !== '<=')) return undefined;
+  if (stripCasts(test.left).kind !== 'ident' || (stripCasts(test.left) as { name: string }).name !== name) return undefined;
+  if (!(update.kind === 'update' && update.op === '++' && stripCasts(update.operand).kind === 'ident')) return undefined;
+  const bound = fn.fold(test.right);
+  if (bound === undefined) return undefined;
+  return { name, lo, hi: test.op === '<' ? bound - 1 : bound };
+}
+
+/**
+ * Does the creator's place designate another element than every thread of
+ * this creation gets (`args[0]` when the threads get `args[i]` for `i` in
+ * 1..N)?
+ */
+export function outsideThreadSlots(create: ThreadCreate, mine: Place, theirs: Place): boolean {
+  const range = counterRange(create);
+  if (!range) return false;
+  const n = Math.min(mine.steps.length, theirs.steps.length);
+  for (let i = 0; i < n; i++) {
+    const a = mine.steps[i]!;
+    const b = theirs.steps[i]!;
+    if (a.kind !== 'index' || b.kind !== 'index' || !a.index || !b.index) continue;
+    const t = stripCasts(b.index);
+    if (t.kind !== 'ident' || t.name !== range.name) continue;
+    const k = create.fn.fold(a.index);
+    if (k !== undefined && (k < range.lo || k > range.hi)) return true;
+  }
+  return false;
 }
 
 /** The object the thread's argument points to, in the creating function. */
@@ -476,6 +551,35 @@ function failureEdges(create: ThreadCreate, cfg: Cfg): Set<CfgEdge> {
 
 /** Calls that report an error or release resources on a failure path. */
 const ERROR_PATH_CALLS = /^(?:printf|fprintf|dprintf|puts|fputs|perror|syslog|warn|warnx|free|close|fclose|munmap|pthread_attr_destroy|strerror|\w*(?:log|err|error|warn|fail|cleanup|free|destroy|close)\w*)$/i;
+
+/**
+ * Branches taken in the child of a `fork()` (`if (pid == 0)`, `if (!fork())`):
+ * the child process has no copy of the threads, so nothing there races
+ * with them.
+ */
+function forkChildEdges(fn: FunctionModel, cfg: Cfg): Set<CfgEdge> {
+  const out = new Set<CfgEdge>();
+  const vars = new Set<string>();
+  forEachExprIn(fn.ir.body, (e) => {
+    if (e.kind === 'assign' && isForkCall(e.right) && stripCasts(e.left).kind === 'ident') vars.add((stripCasts(e.left) as { name: string }).name);
+  });
+  for (const l of fn.locals) if (l.init && isForkCall(l.init)) vars.add(l.name);
+  for (const node of cfg.nodes) {
+    for (const e of node.succs) {
+      const fact = branchFact(e);
+      if (!fact || fact.op !== '==' || fact.valueNumber !== 0) continue;
+      const subject = stripCasts(fact.subject);
+      const inner = subject.kind === 'assign' ? stripCasts(subject.right) : subject;
+      if (isForkCall(inner) || (subject.kind === 'ident' && vars.has(subject.name)) || (fact.assigned !== undefined && vars.has(fact.assigned))) out.add(e);
+    }
+  }
+  return out;
+}
+
+function isForkCall(e: Expr): boolean {
+  const x = stripCasts(e);
+  return x.kind === 'call' && (x.name === 'fork' || x.name === 'vfork');
+}
 
 /** Does the branch go straight to a return, a goto, or the end of the function (only error reporting and cleanup on the way)? */
 function leavesAtOnce(edge: CfgEdge, cfg: Cfg): boolean {

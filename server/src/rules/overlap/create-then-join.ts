@@ -6,8 +6,11 @@
 import type { Rule } from '../../engine/rule';
 import type { CfgNode } from '../../model/cfg';
 import { everyPathReaches, nodesBetween, pathAvoiding } from '../../model/paths';
+import type { FileModel } from '../../model/fileModel';
+import { isLoop } from '../../model/ir';
 import { summaryOf, type FunctionSummary } from '../../model/summaries';
-import { argTarget, CREATES_THREADS, createsIn, joinsOf, windowOf, type ThreadCreate } from '../../model/threads';
+import { forEachExprIn, forEachStmt } from '../../model/walk';
+import { argTarget, CREATES_THREADS, createsIn, joinsOf, mayStillRun, windowOf, type ThreadCreate } from '../../model/threads';
 import { textOf } from '../callArgs';
 
 /** Calls that are bookkeeping, not work: error reporting and logging. */
@@ -19,7 +22,7 @@ const TRIVIAL = new Set([
 export const createThenJoin: Rule = {
   id: 'overlap/create-then-join',
   summary: 'A thread is joined right after it is created, so nothing runs alongside it.',
-  defaultSeverity: 'warning',
+  defaultSeverity: 'info',
   fix: 'none',
   messages: {
     once: "thread '{{routine}}' is joined right after it is created, with no work in '{{fn}}' in between: nothing overlaps with it, so the thread only adds the cost of creating and joining it (tens of microseconds); call '{{routine}}' directly or move independent work before the join",
@@ -35,6 +38,8 @@ export const createThenJoin: Rule = {
         if (!create.node || create.handleKey === undefined) continue;
         // A thread made for what only a thread has (its own signal mask, TLS, cancellation, a lock it must not own...).
         if (needsOwnThread(create)) continue;
+        // Another thread started earlier runs alongside this one.
+        if (creates.some((other) => other !== create && mayStillRun(other, create.node))) continue;
         const join = joinsOf(create).find((j) => j.handleKey === create.handleKey && j.node && sameLoops(create, j.node));
         if (!join?.node) continue;
         const w = windowOf(create);
@@ -70,7 +75,7 @@ const THREAD_SEMANTICS = new Set([
   'execve', 'execvpe', 'fexecve', 'posix_spawn', 'posix_spawnp', 'popen', 'system', 'backtrace', 'setjmp', 'longjmp', 'sigsetjmp',
   'siglongjmp', 'getcontext', 'setcontext', 'makecontext', 'swapcontext', 'pthread_mutex_consistent', 'pthread_cleanup_push',
   'pthread_cleanup_pop', 'pthread_detach', 'setuid', 'setgid', 'seteuid', 'setegid', 'setresuid', 'setresgid', 'chdir', 'fchdir',
-  'uselocale', 'errno',
+  'uselocale', 'errno', 'clone', '__clone2', 'clone3',
 ]);
 
 /** Does the thread exist for its own sake: its routine depends on being a separate thread, or the creator holds a lock? */
@@ -96,18 +101,46 @@ function needsOwnThread(create: ThreadCreate): boolean {
     }
     return false;
   };
-  // A routine that does nothing at all: the thread is created for its own sake (a test of creation itself).
-  const empty = (name: string): boolean => {
-    const entry = file.functionNamed(name);
-    const fn = entry ? file.model(entry) : undefined;
-    return fn !== undefined && fn.calls.length === 0 && summaryOf(fn).accesses.every((a) => !/^[gps]:/.test(a.place.root));
-  };
-  return create.routines.some((r) => visit(r, 0) || empty(r));
+  return create.routines.some((r) => visit(r, 0) || !doesWork(r, file, 0, new Set()));
+}
+
+/** Calls that are not work worth running beside something: logging, sleeping, yielding, ending. */
+const NOT_WORK = /^(?:printf|fprintf|dprintf|puts|fputs|putchar|fputc|perror|fflush|syslog|assert|__assert_fail|sleep|usleep|nanosleep|clock_nanosleep|sched_yield|pthread_yield|thrd_yield|exit|_exit|_Exit|abort|free|getpid|getppid|gettid|alarm|pause|marker\w*|break\w*|stop\w*|dummy\w*)$/;
+
+/**
+ * Does the routine do work worth overlapping: a loop with calls in it, or a
+ * call of something other than logging, sleeping, yielding or exiting
+ * (itself or through the file's functions)? A thread that only sleeps,
+ * prints or stops is made for its own sake.
+ */
+function doesWork(name: string, file: FileModel, depth: number, seen: Set<string>): boolean {
+  if (depth > 3 || seen.has(name)) return false;
+  seen.add(name);
+  const entry = file.functionNamed(name);
+  const fn = entry ? file.model(entry) : undefined;
+  if (!fn) return true;
+  for (const site of fn.calls) {
+    if (site.name && NOT_WORK.test(site.name)) continue;
+    if (site.name && file.functionNamed(site.name)) {
+      if (doesWork(site.name, file, depth + 1, seen)) return true;
+      continue;
+    }
+    return true;
+  }
+  // A loop of its own that computes (assignments, no calls) is work too; one that only waits or spins is not.
+  let computes = false;
+  forEachStmt(fn.ir.body, (st) => {
+    if (!isLoop(st) || computes) return;
+    forEachExprIn(st.body, (e) => {
+      if (e.kind === 'assign' || e.kind === 'update') computes = true;
+    });
+  });
+  return computes;
 }
 
 /** The same by name, for wrappers and families: `xpthread_sigmask`, `sigfillset`, `TEST_STACK_ALIGN`, `flockfile`. */
 const THREAD_SEMANTICS_NAME =
-  /^(?:__|x)?pthread_|^mtx_|^cnd_|^sem_|^tss_|^thrd_|(?:^|_)sig[a-z]*(?:_|$)|^sig|getpid|getppid|gettid|fork|^exec[lv]|spawn|context|jmp|affinity|^sched_|cancel|stack|STACK|lockfile|locale/;
+  /^(?:__|x)?pthread_|^mtx_|^cnd_|^sem_|^tss_|^thrd_|(?:^|_)sig[a-z]*(?:_|$)|^sig|getpid|getppid|gettid|fork|^exec[lv]|spawn|context|jmp|affinity|^sched_|cancel|stack|STACK|lockfile|locale|current_thread|thread_self/;
 
 const THREAD_LOCAL = /\b(?:__thread|_Thread_local|thread_local)\b/;
 

@@ -8,11 +8,12 @@ import type { Rule } from '../../engine/rule';
 import type { FunctionModel } from '../../model/functionModel';
 import type { Expr } from '../../model/ir';
 import { commonLock } from '../../model/locks';
+import { isVolatile, summaryOf } from '../../model/summaries';
 import { mayOverlap } from '../../model/places';
 import type { PlaceAccess } from '../../model/summaries';
 import {
-  argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, runsConcurrently, threadAccesses, type ThreadAccess,
-  type ThreadCreate,
+  argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, outsideThreadSlots, runsConcurrently, threadAccesses,
+  type ThreadAccess, type ThreadCreate,
 } from '../../model/threads';
 import { forEachStmt, stripCasts } from '../../model/walk';
 import { isLoop } from '../../model/ir';
@@ -46,6 +47,8 @@ export const threadSharedWrite: Rule = {
           // Inside a called function, after it joined or waited: ordered by that handshake.
           if (mine.afterInCallee) continue;
           if (mine.place.root === skipRoot) continue;
+          // A volatile flag set to a constant: the pre-C11 idiom for a stop or go signal, deliberate.
+          if (isConstantStore(mine, fn) && isVolatile(mine.expr, mine.fn)) continue;
           if (!runsConcurrently(create, mine.node)) continue;
           const other = conflicting(create, mine, theirs, fn);
           if (!other) continue;
@@ -53,7 +56,7 @@ export const threadSharedWrite: Rule = {
           const object = objectText(ctx.text, mine.expr);
           const verb = other.kind === 'read' ? 'read' : 'write';
           const direct = mine.via.length === 0;
-          const flag = direct && verb === 'read' && isConstantStore(mine, fn) && polledInLoop(other);
+          const flag = direct && isConstantStore(mine, fn) && theirs.some((t) => t.kind === 'read' && mayOverlap(mine.place, t.place) && polledInLoop(t));
           ctx.report({
             messageId: flag ? 'flag' : direct ? verb : 'call',
             data: { object, routine: other.routine, callee: mine.via[0]?.name ?? '', verb },
@@ -79,6 +82,11 @@ function conflicting(create: ThreadCreate, mine: PlaceAccess, theirs: ThreadAcce
     if (t.atomic || !mayOverlap(mine.place, t.place, fold)) continue;
     // After the thread waited or joined, or in its teardown: ordered by a handshake the analysis trusts.
     if (t.after || t.teardown) continue;
+    // Memory barriers on either side, or atomics on both: a hand-made lock-free protocol (a seqlock, a flag
+    // published with release/acquire) the analysis does not model.
+    if (summaryOf(t.fn).fences || summaryOf(mine.fn).fences || (summaryOf(t.fn).atomics && summaryOf(mine.fn).atomics)) continue;
+    // Threads get `args[i]` for i in 1..N; the creator writes `args[0]`, its own slot.
+    if (outsideThreadSlots(create, mine.place, t.place)) continue;
     if (commonLock(mine.locks, t.locks)) continue;
     // Per-thread storage: in a later iteration the creator writes the next thread's element, not this one's.
     if (distinctPerIteration(create, mine.node, mine.place, t.place)) continue;

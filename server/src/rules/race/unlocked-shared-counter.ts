@@ -13,10 +13,11 @@ import type { Expr } from '../../model/ir';
 import { commonLock } from '../../model/locks';
 import { mayOverlap, variesPerIteration, type Place } from '../../model/places';
 import {
-  assignedInLoop, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, mayRunTwice, runsConcurrently, threadAccesses,
+  assignedInLoop, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, mayRunTwice, outsideThreadSlots, runsConcurrently, threadAccesses,
   type ThreadAccess, type ThreadCreate,
 } from '../../model/threads';
 import { stripCasts } from '../../model/walk';
+import { summaryOf } from '../../model/summaries';
 import { textOf } from '../callArgs';
 
 export const unlockedSharedCounter: Rule = {
@@ -37,8 +38,9 @@ export const unlockedSharedCounter: Rule = {
       if (create.routines.length === 0) continue;
       for (const access of threadAccesses(create)) {
         if (access.kind !== 'rmw' || access.atomic || access.locks.size > 0) continue;
-        // After a join in the routine, threads of a chain take turns.
-        if (access.after === 'join') continue;
+        // After a join or a wait in the routine, threads take turns (a join chain, a semaphore, a fence),
+        // and a hand-made protocol with memory barriers is not modelled.
+        if (access.after || usesFences(access)) continue;
         const key = `${access.whole.range.start}:${access.whole.range.end}`;
         if (reported.has(key)) continue;
         const reason = concurrentUse(create, access, creates);
@@ -77,9 +79,14 @@ function concurrentUse(create: ThreadCreate, access: ThreadAccess, creates: Thre
   for (const other of creates) {
     if (other === create || other.fn !== fn || other.routines.length === 0) continue;
     if (!runsConcurrently(create, other.node) && !runsConcurrently(other, create.node)) continue;
+    // Both in one loop, each iteration handing its own element (`&stats[cpu]`) to whichever thread it starts.
+    const loop = create.loops[create.loops.length - 1];
+    if (loop && other.loops.includes(loop) && !sharedAcrossIterations(access.place, create)) continue;
     // Lost updates need a second writer: a thread that only reads the counter is thread-shared-write's business.
     const hit = threadAccesses(other).find(
-      (t) => t.kind !== 'read' && !t.after && !t.teardown && !(t.atomic && access.atomic) && mayOverlap(access.place, t.place, fold) && !commonLock(access.locks, t.locks),
+      (t) =>
+        t.kind !== 'read' && !t.after && !t.teardown && !t.atomic && mayOverlap(access.place, t.place, fold) && !commonLock(access.locks, t.locks) &&
+        !outsideThreadSlots(create, t.place, access.place) && !outsideThreadSlots(other, access.place, t.place),
     );
     if (!hit) continue;
     if (hit.routine === access.routine) return { messageId: 'many', who: '' };
@@ -89,10 +96,14 @@ function concurrentUse(create: ThreadCreate, access: ThreadAccess, creates: Thre
   if (access.after || access.teardown) return undefined;
   for (const mine of creatorAccesses(create)) {
     if (mine.kind === 'read' || mine.afterInCallee || !runsConcurrently(create, mine.node) || !mayOverlap(access.place, mine.place, fold) || commonLock(access.locks, mine.locks)) continue;
-    if (distinctPerIteration(create, mine.node, mine.place, access.place)) continue;
+    if (distinctPerIteration(create, mine.node, mine.place, access.place) || outsideThreadSlots(create, mine.place, access.place)) continue;
     return { messageId: 'other', who: `'${fn.name}'`, related: { range: mine.via.length === 0 ? mine.expr.range : mine.site, message: `'${fn.name}' uses it here while the thread runs` } };
   }
   return undefined;
+}
+
+function usesFences(a: ThreadAccess): boolean {
+  return summaryOf(a.fn).fences;
 }
 
 function sharedAcrossIterations(place: Place, create: ThreadCreate): boolean {
