@@ -29,6 +29,16 @@ export function operandText(text: string, e: Expr): string {
 }
 
 /**
+ * The file is a hosted C program or library (it includes a C library or
+ * POSIX header and is not kernel or BPF code): there, adding a standard
+ * header such as `<string.h>` is harmless and makes a fix compile.
+ */
+export function isHostedC(text: string): boolean {
+  const hosted = /^[ \t]*#[ \t]*include[ \t]*<(?:std\w*|string|strings|unistd|errno|fcntl|time|signal|pthread|assert|ctype|limits|math|sys\/\w+)\.h>/m.test(text);
+  return hosted && !/#[ \t]*include[ \t]*[<"](?:linux\/module\.h|linux\/kernel\.h|vmlinux\.h|bpf\/bpf_helpers\.h|bpf_helpers\.h)[>"]/.test(text);
+}
+
+/**
  * An edit inserting `#include <header>` when the file does not include it:
  * after the last `#include` line at the top level, or at the start of the
  * file. Undefined when the header is already included.

@@ -17,7 +17,7 @@ import type { Expr, LoopStmt, Stmt, TypeRef } from '../../model/ir';
 import { exprKey, regionOf, type Region } from '../../model/regions';
 import { forEachExpr, forEachStmt, mentions, rootName, sameExpr, stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { definitionsOf, includeEdit, isPrimary } from './common';
+import { definitionsOf, includeEdit, isHostedC, isPrimary } from './common';
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 
@@ -326,24 +326,67 @@ interface Count {
 }
 
 function countOf(loop: CopyLoop, fn: FunctionModel): Count {
-  const text = fn.file.text;
   const a = fn.fold(loop.start);
   const b = fn.fold(loop.bound);
   const extra = loop.inclusive ? 1 : 0;
-  const boundText = textOf(text, loop.bound);
-  if (a !== undefined && b !== undefined) {
-    const n = b - a + extra;
-    // `i < BUF_SIZE` from 0: keep the name the code uses.
-    if (a === 0 && !extra && n >= 0 && loop.bound.kind === 'ident') return { text: boundText, primary: true, clear: true };
-    return { text: String(Math.max(n, 0)), primary: true, clear: n >= 0 };
+  // `i < BUF_SIZE` from 0: keep the name the code uses.
+  if (a === 0 && b !== undefined && b >= 0 && !extra && loop.bound.kind === 'ident') return { text: textOf(fn.file.text, loop.bound), primary: true, clear: true };
+  const sum = new Sum(fn);
+  sum.add(loop.bound, 1);
+  sum.add(loop.start, -1);
+  sum.constant += extra;
+  const rendered = sum.render();
+  const constant = sum.isConstant() ? sum.constant : undefined;
+  if (constant !== undefined) return { text: String(Math.max(constant, 0)), primary: true, clear: constant >= 0 };
+  const clear = a === 0 && isUnsigned(loop.bound, fn);
+  return { text: rendered.text, primary: rendered.primary, clear };
+}
+
+/**
+ * A small sum of source terms and a constant, for fix text: `(argc + 2) - 2`
+ * renders as `argc`, `(i-1) + 1` as `i`. Terms are compared by their text.
+ */
+class Sum {
+  constant = 0;
+  private readonly terms: { text: string; expr: Expr; sign: number }[] = [];
+
+  constructor(private readonly fn: FunctionModel) {}
+
+  add(e: Expr, sign: number): void {
+    const value = this.fn.fold(e);
+    if (value !== undefined) {
+      this.constant += sign * value;
+      return;
+    }
+    const x = stripCasts(e);
+    if (x.kind === 'binary' && (x.op === '+' || x.op === '-') && e.kind !== 'cast') {
+      this.add(x.left, sign);
+      this.add(x.right, x.op === '+' ? sign : -sign);
+      return;
+    }
+    const text = textOf(this.fn.file.text, e);
+    const opposite = this.terms.findIndex((t) => t.text === text && t.sign === -sign);
+    if (opposite >= 0) this.terms.splice(opposite, 1);
+    else this.terms.push({ text, expr: e, sign });
   }
-  if (a === 0) {
-    if (!extra) return { text: boundText, primary: isPrimary(loop.bound), clear: isUnsigned(loop.bound, fn) };
-    return { text: `${paren(loop.bound, boundText)} + 1`, primary: false, clear: isUnsigned(loop.bound, fn) };
+
+  isConstant(): boolean {
+    return this.terms.length === 0;
   }
-  const startText = textOf(text, loop.start);
-  const sum = `${paren(loop.bound, boundText)} - ${paren(loop.start, startText)}${extra ? ' + 1' : ''}`;
-  return { text: sum, primary: false, clear: false };
+
+  /** `a + b - 2`; `primary` when it is one primary term or a number. */
+  render(): { text: string; primary: boolean } {
+    const ordered = [...this.terms.filter((t) => t.sign > 0), ...this.terms.filter((t) => t.sign < 0)];
+    if (ordered.length === 0) return { text: String(this.constant), primary: this.constant >= 0 };
+    let text = '';
+    for (const t of ordered) {
+      const body = t.sign < 0 || (text !== '' && !isPrimary(stripCasts(t.expr))) ? paren(t.expr, t.text) : t.text;
+      text += text === '' ? (t.sign < 0 ? `-${body}` : body) : ` ${t.sign < 0 ? '-' : '+'} ${body}`;
+    }
+    if (this.constant !== 0) text += ` ${this.constant < 0 ? '-' : '+'} ${Math.abs(this.constant)}`;
+    const only = ordered[0]!;
+    return { text, primary: ordered.length === 1 && only.sign > 0 && this.constant === 0 && isPrimary(stripCasts(only.expr)) };
+  }
 }
 
 function countPhrase(loop: CopyLoop, fn: FunctionModel): string {
@@ -379,8 +422,10 @@ function fixFor(loop: ForStmt, copy: CopyLoop, fn: FunctionModel): RuleFix[] {
   const call = `memcpy(${startOf(copy.dst, copy.dstOffset, copy, fn)}, ${startOf(copy.src, copy.srcOffset, copy, fn)}, ${bytes});`;
   const edits: TextEdit[] = [{ range: loop.range, text: call + keptComments(loopText, text, loop.range.end) }];
   const include = includeEdit(text, 'string.h');
-  if (include) edits.push(include);
-  const safe = count.clear && distinctObjects(copy, fn);
+  // Kernel, BPF or project-header-only code: adding <string.h> could break the build, so it is left to the user.
+  const declared = !include || isHostedC(text);
+  if (include && declared) edits.push(include);
+  const safe = count.clear && declared && distinctObjects(copy, fn);
   return [{ title: `Replace the loop with 'memcpy'`, applicability: safe ? 'safe' : 'unsafe', edits }];
 }
 
@@ -397,28 +442,19 @@ function keptComments(loopText: string, text: string, end: number): string {
   return ` ${comments.map((c) => (c.startsWith('//') && !lineOk ? `/* ${c.slice(2).trim().replace(/\*\//g, '* /')} */` : c)).join(' ')}`;
 }
 
-function isPrimaryText(t: string): boolean {
-  return /^[A-Za-z_]\w*$/.test(t);
-}
-
-/** `array + (start + k)` with the parts that are zero left out. */
+/** `array + (start + k)`, simplified: `array` alone when that is zero. */
 function startOf(array: Expr, offset: Offset | undefined, copy: CopyLoop, fn: FunctionModel): string {
-  const text = fn.file.text;
-  const parts: string[] = [];
-  const a = fn.fold(copy.start);
-  if (a !== 0) parts.push(textOf(text, copy.start));
-  if (offset) {
-    const k = textOf(text, offset.expr);
-    const kp = paren(offset.expr, k);
-    if (parts.length === 0) parts.push(offset.negative ? `-${kp}` : k);
-    else parts.push(`${offset.negative ? '-' : '+'} ${kp}`);
-  }
-  const arrayText = textOf(text, array);
+  const sum = new Sum(fn);
+  sum.add(copy.start, 1);
+  if (offset) sum.add(offset.expr, offset.negative ? -1 : 1);
+  const arrayText = textOf(fn.file.text, array);
   const base = isPrimary(stripCasts(array)) && array.kind !== 'cast' ? arrayText : `(${arrayText})`;
-  if (parts.length === 0) return base;
-  const single = parts.length === 1 && (isPrimaryText(parts[0]!) || /^\d+$/.test(parts[0]!));
-  const first = parts.length === 1 ? parts[0]! : `${parts.length > 1 ? paren(copy.start, parts[0]!) : parts[0]!} ${parts.slice(1).join(' ')}`;
-  return single ? `${base} + ${first}` : `${base} + (${first})`;
+  if (sum.isConstant()) {
+    if (sum.constant === 0) return base;
+    return sum.constant > 0 ? `${base} + ${sum.constant}` : `${base} - ${-sum.constant}`;
+  }
+  const rendered = sum.render();
+  return rendered.primary ? `${base} + ${rendered.text}` : `${base} + (${rendered.text})`;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, Stmt } from '../../model/ir';
 import { forEachExprIn, forEachStmt, sameExpr, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { includeEdit, objectBytes, onlyDefinition, type ObjectBytes } from './common';
+import { includeEdit, isHostedC, objectBytes, onlyDefinition, type ObjectBytes } from './common';
 
 const STRING_COPIES = new Set(['strcpy', 'stpcpy', 'strcat']);
 const FORMATS = new Set(['sprintf', 'vsprintf']);
@@ -469,6 +469,7 @@ function fixesFor(site: CallSite, dst: Expr, object: ObjectBytes, fn: FunctionMo
   }
   const edits: TextEdit[] = [{ range: call.range, text: replacement }];
   const include = includeEdit(text, header);
-  if (include) edits.push(include);
+  // Kernel, BPF or project-header-only code: adding a libc header could break the build.
+  if (include && isHostedC(text)) edits.push(include);
   return [{ title, applicability: 'unsafe', edits }];
 }
