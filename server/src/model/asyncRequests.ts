@@ -98,7 +98,8 @@ export interface AsyncRequest {
 export interface VarFact {
   /** What the call whose result the variable holds does. */
   role: AsyncRole;
-  call: CallExpr;
+  /** The calls whose result it may hold (one per path that assigned it). */
+  calls: readonly CallExpr[];
 }
 
 export interface RequestFacts {
@@ -281,8 +282,7 @@ function build(fn: FunctionModel): AsyncModel | undefined {
       for (const control of controls) {
         const key = derefKey(control, b.aliases);
         if (!key) continue;
-        const root = rootIdent(control);
-        const symbol = root ? fn.lookup(root.name, root.range.start) : undefined;
+        const symbol = ownerOf(control, fn);
         const op = role.op ?? lioOpcode(key, fn, bufferAssignments);
         const request: AsyncRequest = {
           index: b.requests.length, api: 'aio', op, call: site.call, node, key, control,
@@ -301,7 +301,9 @@ function build(fn: FunctionModel): AsyncModel | undefined {
       const request: AsyncRequest = {
         index: b.requests.length, api: 'uring', op: role.op, call: site.call, node,
         key: `${exprKey(sqe)}@${site.call.range.start}`, control: sqe, controlSymbol: undefined, controlOnStack: false,
-        keyVars: new Set(), buffer: bufArg ? describeBuffer(bufArg, bufArg.range, fn) : undefined,
+        // Vectored forms: the kernel copies the iovec array at submission (IORING_FEAT_SUBMIT_STABLE), and the
+        // data buffers it lists are not followed.
+        keyVars: new Set(), buffer: bufArg && !/v2?$/.test(site.name ?? '') ? describeBuffer(bufArg, bufArg.range, fn) : undefined,
         ring: ringOfSqe(sqe, site.call.range.start, sqeSources, b.aliases), synchronous: false,
       };
       b.requests.push(request);
@@ -373,9 +375,23 @@ function pointerAliases(fn: FunctionModel): Map<string, string> {
     const v = stripCasts(values[0]!);
     if (v.kind !== 'unary' || v.op !== '&') continue;
     const key = objectKey(v.operand);
-    if (key && fn.locals.some((l) => l.name === name)) out.set(`${name}`, key);
+    if (key && fn.locals.some((l) => l.name === name)) {
+      out.set(`${name}`, key);
+      aliasTargets.set(fn, new Map([...(aliasTargets.get(fn) ?? []), [name, v.operand]]));
+    }
   }
   return out;
+}
+
+/** The object each alias designates (`p` -> the expression `cb` of `p = &cb`), to find its owner. */
+const aliasTargets = new WeakMap<FunctionModel, Map<string, Expr>>();
+
+/** The variable that owns the control block: the root of what an alias points to, else the root of the expression. */
+function ownerOf(control: Expr, fn: FunctionModel): VarSymbol | undefined {
+  const x = stripCasts(control);
+  const target = x.kind === 'ident' ? aliasTargets.get(fn)?.get(x.name) : undefined;
+  const root = rootIdent(target ?? control);
+  return root ? fn.lookup(root.name, root.range.start) : undefined;
 }
 
 interface BufferAssignment {
@@ -441,7 +457,11 @@ export function describeBuffer(e: Expr, range: Range, fn: FunctionModel): Reques
   while (x.kind === 'binary' && (x.op === '+' || x.op === '-')) x = stripCasts(x.left);
   if (x.kind === 'unary' && x.op === '&') {
     let o = stripCasts(x.operand);
-    while (o.kind === 'index') o = stripCasts(o.object);
+    while (o.kind === 'index') {
+      // One element of an array picked by a variable: other elements are not this buffer.
+      if (literalNumber(o.index) === undefined && fn.fold(o.index) === undefined) return undefined;
+      o = stripCasts(o.object);
+    }
     x = o;
   }
   if (x.kind !== 'ident' && x.kind !== 'field') return undefined;
@@ -562,12 +582,23 @@ function clone(f: RequestFacts): MutableFacts {
   return { masks: [...f.masks], vars: new Map(f.vars) };
 }
 
+/**
+ * Masks are joined bit by bit. A variable keeps the calls it holds on either
+ * side: where it holds something else on one path, the requests of those
+ * calls were not started on that path, so refining them there changes
+ * nothing. Calls of different kinds (a submission and a poll) cannot share
+ * a meaning for one comparison: the variable is dropped.
+ */
 function join(a: RequestFacts, b: RequestFacts): RequestFacts {
   const masks = a.masks.map((m, i) => m | b.masks[i]!);
   const vars = new Map<string, VarFact>();
-  for (const [k, v] of a.vars) {
-    const o = b.vars.get(k);
-    if (o && o.call === v.call) vars.set(k, v);
+  for (const name of new Set([...a.vars.keys(), ...b.vars.keys()])) {
+    const x = a.vars.get(name);
+    const y = b.vars.get(name);
+    if (x && y) {
+      if (x.role.kind !== y.role.kind || x.role.api !== y.role.api) continue;
+      vars.set(name, { role: x.role, calls: [...new Set([...x.calls, ...y.calls])] });
+    } else vars.set(name, (x ?? y)!);
   }
   return { masks, vars };
 }
@@ -575,7 +606,10 @@ function join(a: RequestFacts, b: RequestFacts): RequestFacts {
 function equals(a: RequestFacts, b: RequestFacts): boolean {
   if (a.masks.some((m, i) => m !== b.masks[i])) return false;
   if (a.vars.size !== b.vars.size) return false;
-  for (const [k, v] of a.vars) if (b.vars.get(k)?.call !== v.call) return false;
+  for (const [k, v] of a.vars) {
+    const o = b.vars.get(k);
+    if (!o || o.calls.length !== v.calls.length || v.calls.some((c) => !o.calls.includes(c))) return false;
+  }
   return true;
 }
 
@@ -620,7 +654,7 @@ function transfer(b: Builder, node: CfgNode, before: RequestFacts): RequestFacts
     const inner = v && v.kind === 'assign' ? stripCasts(v.right) : v;
     if (inner?.kind === 'call') {
       const role = asyncRole(inner.name);
-      if (role) f.vars.set(name, { role, call: inner });
+      if (role) f.vars.set(name, { role, calls: [inner] });
     }
   }
   return f;
@@ -712,18 +746,18 @@ function escapeThroughCall(b: Builder, call: CallExpr, f: MutableFacts): void {
 function refine(b: Builder, edge: CfgEdge, after: RequestFacts): RequestFacts | undefined {
   const fact = factOf(edge);
   if (!fact) return after;
-  let call = fact.call;
-  let role = call ? asyncRole(call.name) : undefined;
+  let calls: readonly CallExpr[] = fact.call ? [fact.call] : [];
+  let role = fact.call ? asyncRole(fact.call.name) : undefined;
   const subject = stripCasts(fact.subject);
   if (!role && subject.kind === 'ident') {
     const v = after.vars.get(subject.name);
     if (v) {
-      call = v.call;
+      calls = v.calls;
       role = v.role;
     }
   }
-  if (!call || !role) return after;
-  const targets = addressed(b, call);
+  if (calls.length === 0 || !role) return after;
+  const targets = [...new Set(calls.flatMap((c) => addressed(b, c)))];
   if (targets.length === 0) return after;
   const f = clone(after);
   const fn = b.fn;
@@ -736,8 +770,9 @@ function refine(b: Builder, edge: CfgEdge, after: RequestFacts): RequestFacts | 
     }
     case 'ring-submit': {
       // The number of SQEs submitted, or -errno.
+      // A count that cannot be positive (0, or -errno): the SQE was not submitted.
       const p = possible(fact, fn, [1, 0, -11]);
-      if (p && !p[0] && !p[1] && p[2]) for (const r of targets) f.masks[r.index] = move(move(f.masks[r.index]!, INFLIGHT, IDLE), DONE, IDLE);
+      if (p && !p[0]) for (const r of targets) f.masks[r.index] = move(move(f.masks[r.index]!, INFLIGHT, IDLE), DONE, IDLE);
       break;
     }
     case 'wait':
@@ -842,6 +877,11 @@ function controlEscapes(b: Builder, request: AsyncRequest): boolean {
   }
   const type = b.fn.file.types.resolve(symbol.type);
   const isPointer = type.pointerDepth > 0 || type.arrayDims.length > 0;
+  // A pointer designates a control block this function owns only if it points to one allocated here.
+  if (request.key.startsWith('*') && type.pointerDepth > 0 && !pointsToOwnAllocation(symbol, b.fn)) {
+    b.escapeCache.set(symbol.name, true);
+    return true;
+  }
   forEachStmt(b.fn.ir.body, (st) => {
     if (escapes) return;
     const tops: { e: Expr; context: UseContext }[] = [];
@@ -860,6 +900,28 @@ function controlEscapes(b: Builder, request: AsyncRequest): boolean {
   });
   b.escapeCache.set(symbol.name, escapes);
   return escapes;
+}
+
+/** Every value the pointer is given (initialiser and assignments) is a fresh allocation or NULL. */
+function pointsToOwnAllocation(symbol: VarSymbol, fn: FunctionModel): boolean {
+  const values: Expr[] = [];
+  if (symbol.init) values.push(symbol.init);
+  let other = false;
+  forEachExprIn(fn.ir.body, (x) => {
+    if (x.kind === 'assign') {
+      const l = stripCasts(x.left);
+      if (l.kind === 'ident' && l.name === symbol.name) {
+        if (x.op === '=') values.push(x.right);
+        else other = true;
+      }
+    }
+  });
+  if (other || values.length === 0) return false;
+  return values.every((v) => {
+    const x = stripCasts(v);
+    if (x.kind === 'number' && x.value === 0) return true;
+    return x.kind === 'call' && ['malloc', 'calloc', 'aligned_alloc', 'memalign', 'valloc'].includes(x.name ?? '');
+  });
 }
 
 function containsIdent(e: Expr, name: string): boolean {

@@ -112,12 +112,11 @@ function waitCall(model: AsyncModel, node: CfgNode, request: AsyncRequest): Call
   for (const call of model.completionCalls(node, request)) {
     const role = asyncRole(call.name)!;
     if (role.kind === 'wait' || role.kind === 'reap') return call;
-    // aio_error waits only as the condition of a loop entered after the submission.
-    if (role.kind === 'poll' && role.api === 'aio') {
+    // aio_error and io_uring_peek_cqe wait only inside a loop entered after the submission; once, they are a check.
+    if (role.kind === 'poll') {
       const loop = node.loops[node.loops.length - 1];
       if (loop && !request.node.loops.includes(loop)) return call;
     }
-    if (role.kind === 'poll' && role.api === 'uring') return call;
   }
   return undefined;
 }
