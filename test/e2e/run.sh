@@ -48,7 +48,14 @@ cd "$REPO"
 VERSION=$(node -p "require('./package.json').version")
 VSIX="$REPO/copyscope-$VERSION.vsix"
 if [ "${SKIP_PACKAGE:-0}" != 1 ] || [ ! -f "$VSIX" ]; then
-  npm run package > "$RESULTS/package.log" 2>&1 || { cat "$RESULTS/package.log"; echo "npm run package failed"; failed=$((failed + 1)); finish; exit 1; }
+  # Another build in the same work tree (a test run's global setup rebuilds
+  # dist/) can replace dist/ while vsce reads it: try again before failing.
+  for attempt in 1 2 3; do
+    if npm run package > "$RESULTS/package.log" 2>&1; then break; fi
+    if [ "$attempt" = 3 ]; then cat "$RESULTS/package.log"; echo "npm run package failed"; failed=$((failed + 1)); finish; exit 1; fi
+    echo "npm run package failed (attempt $attempt): $(grep -m1 ERROR "$RESULTS/package.log" || tail -1 "$RESULTS/package.log"); retrying"
+    sleep 5
+  done
 fi
 node test/e2e/check-vsix.mjs "$VSIX" | tee "$RESULTS/vsix.log" || true
 count "$RESULTS/vsix.log"
