@@ -53,8 +53,10 @@ function stageFiles() {
     if (existsSync(join(root, f))) copyFileSync(join(root, f), join(stage, f));
   }
   mkdirSync(join(stage, 'dist'), { recursive: true });
+  // What the extension runs: the client, the language server and the grammar
+  // wasm files (the CLI and its lint worker are not used by the extension).
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (/\.(js|wasm)$/.test(f)) copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
+    if (/\.wasm$/.test(f) || f === 'client.js' || f === 'server.js') copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
   }
   // The .copyscope.json schema, for the manifest's jsonValidation.
   copyFileSync(join(root, 'server', 'src', 'engine', 'config.schema.json'), join(stage, 'dist', 'copyscope.schema.json'));
