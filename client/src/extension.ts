@@ -50,7 +50,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'c' },
       { scheme: 'untitled', language: 'c' },
     ],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/.copyscope.json') },
+    synchronize: {
+      // Configuration files, and C files so that findings of closed files
+      // (from Lint Workspace) follow changes on disk.
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/.copyscope.json'), vscode.workspace.createFileSystemWatcher('**/*.{c,h}')],
+    },
     diagnosticCollectionName: 'copyscope',
     outputChannel: output,
     initializationOptions,

@@ -481,3 +481,23 @@ describe('a rule that throws', () => {
     expect(await client.hover('file:///virtual/throws-1.c', { line: 4, character: 10 })).not.toBeNull();
   });
 });
+
+describe('closed files on disk', () => {
+  it('are linted again when they change, and lose their findings when deleted', async () => {
+    const dir = tempFolder();
+    const file = join(dir, 'a.c');
+    writeFileSync(file, 'int main(void) { return 0; }\n');
+    client = await startTestServer({ workspaceFolders: [{ uri: uriOf(dir), name: 'w' }] });
+    const uri = uriOf(file);
+    await client.rpc.sendRequest('copyscope/lintFiles', { uris: [uri] });
+    expect(await client.diagnostics(uri)).toEqual([]);
+    writeFileSync(file, SHIFT);
+    let seq = client.lastSeq();
+    void client.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri, type: 2 }] });
+    expect((await client.diagnostics(uri, seq)).map((d) => d.code)).toEqual([RULE]);
+    rmSync(file);
+    seq = client.lastSeq();
+    void client.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri, type: 3 }] });
+    expect(await client.diagnostics(uri, seq)).toEqual([]);
+  });
+});

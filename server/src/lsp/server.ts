@@ -138,7 +138,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onInitialized(() => {
     if (canPullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'copyscope' });
     if (canWatchDynamically) {
-      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.copyscope.json' }] });
+      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.copyscope.json' }, { globPattern: '**/*.{c,h}' }] });
     }
     if (folders.length > 0) {
       connection.workspace.onDidChangeWorkspaceFolders((e) => {
@@ -156,10 +156,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     reanalyseAll();
   });
 
-  connection.onDidChangeWatchedFiles(() => {
-    // Any .copyscope.json created, changed or deleted: find and read them again.
-    settings.invalidateFiles();
-    reanalyseAll();
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    if (changes.some((c) => c.uri.endsWith('/.copyscope.json') || !C_FILE.test(c.uri))) {
+      // A .copyscope.json created, changed or deleted: find and read them again.
+      settings.invalidateFiles();
+      reanalyseAll();
+      return;
+    }
+    // A closed C file whose findings are shown changed on disk: lint it again
+    // (a deleted one loses its findings). Open files follow their editor.
+    for (const c of changes) {
+      if (diskLinted.has(c.uri) && !open.has(c.uri)) safely(lintFromDisk(c.uri), c.uri);
+    }
   });
 
   connection.onDidOpenTextDocument(({ textDocument }) => {
