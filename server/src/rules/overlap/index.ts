@@ -3,9 +3,11 @@ import type { Rule } from '../../engine/rule';
 import { aioBusyWait } from './aio-busy-wait';
 import { aioImmediateWait } from './aio-immediate-wait';
 import { createThenJoin } from './create-then-join';
+import { serialReadProcessLoop } from './serial-read-process-loop';
 
 export const overlapRules: Rule[] = [
   aioBusyWait,
   aioImmediateWait,
   createThenJoin,
+  serialReadProcessLoop,
 ];
