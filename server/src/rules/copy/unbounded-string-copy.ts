@@ -17,7 +17,7 @@ import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, Stmt } from '../../model/ir';
 import { forEachExprIn, forEachStmt, sameExpr, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { includeEdit, isHostedC, objectBytes, onlyDefinition, type ObjectBytes } from './common';
+import { definitionsOf, includeEdit, isHostedC, objectBytes, type ObjectBytes } from './common';
 
 const STRING_COPIES = new Set(['strcpy', 'stpcpy', 'strcat']);
 const FORMATS = new Set(['sprintf', 'vsprintf']);
@@ -105,17 +105,22 @@ function formatFinding(site: CallSite, fn: FunctionModel): Report | undefined {
   // A destination of unknown size: nothing to compare with.
   if (!object) return undefined;
   const text = fn.file.text;
+  const f = stripCasts(format);
   const literal = formatLiteral(format, fn);
-  if (literal === undefined) {
-    // A format held in a variable is run-time data: nothing bounds the output.
-    const f = stripCasts(format);
-    const type = (f.kind === 'ident' || f.kind === 'field' || f.kind === 'index') ? fn.typeOf(f) : undefined;
-    if (!type || f.kind === 'ident' && fn.file.constants.defines.has(f.name)) return undefined; // a macro or an unknown name: cannot read it
+  // A format held in a name: the literals it can hold (`fmt = morning ? "Good morning, %s" : ...`).
+  const formats = literal !== undefined ? [literal] : f.kind === 'ident' ? literalValues(f, fn) : undefined;
+  if (formats === undefined) {
+    const type = f.kind === 'ident' || f.kind === 'field' || f.kind === 'index' ? fn.typeOf(f) : undefined;
+    // A macro or a name the model cannot read: cannot tell what the format is.
+    if (!type || (f.kind === 'ident' && fn.file.constants.defines.has(f.name))) return undefined;
+    // A format from a parameter or a global is run-time data: nothing bounds the output.
     return { messageId: 'format', data: { callee: call.name!, dst: textOf(text, dst), size: object.bytes, why: `the format '${textOf(text, format)}' is not a literal` }, range: call.range, fixes: fixesFor(site, dst, object, fn) };
   }
-  const bound = formatBound(literal, call.name === 'sprintf' ? call.args.slice(2) : undefined, fn, call);
-  // The format could not be understood (an unknown conversion): stay silent.
-  if (bound === undefined) return undefined;
+  const bounds = formats.map((one) => formatBound(one, call.name === 'sprintf' ? call.args.slice(2) : undefined, fn, call));
+  // A format could not be understood (an unknown conversion): stay silent.
+  if (bounds.some((b) => b === undefined)) return undefined;
+  const unbounded = bounds.find((b) => b!.max === undefined);
+  const bound: FormatBound = unbounded ?? { max: Math.max(...bounds.map((b) => b!.max!)), min: Math.max(...bounds.map((b) => b!.min)) };
   if (bound.max !== undefined && bound.max <= object.bytes) return undefined;
   // Only numbers make it too long, and only large ones: the values' range decides, which is not known here.
   if (bound.max !== undefined && bound.min <= object.bytes) return undefined;
@@ -135,29 +140,99 @@ function maxStringBytes(e: Expr, fn: FunctionModel, at: number): number | undefi
     return a === undefined || b === undefined ? undefined : Math.max(a, b);
   }
   if (x.kind === 'ident') {
-    const symbol = fn.lookup(x.name, x.range.start);
-    const value = symbol ? onlyDefinition(fn, symbol, at) : undefined;
-    if (value && value.kind === 'string') return maxStringBytes(value, fn, at);
+    const values = literalValues(x, fn);
+    if (values) return Math.max(...values.map((v) => utf8Length(v) + 1));
   }
   // A char array holds a string no longer than the array.
   const object = objectBytes(x, fn, 'strict');
   return object && isCharArray(x, fn) ? object.bytes : undefined;
 }
 
-/** Calls whose strings are short messages, not data: `strerror(errno)`, `XML_ErrorString(code)`, `inet_ntoa(a)`. */
-const SHORT_RESULT = /(?:^|_)?(?:str)?err(?:or)?_?(?:str(?:ing)?|msg|message)$|^(?:strerror|gai_strerror|hstrerror|inet_ntoa|ctime|asctime|dlerror)$/i;
+/**
+ * Library calls that return data of any length (the environment, the
+ * user's input, copies of other strings): their results are judged. Other
+ * calls mostly return names and messages from tables (`ddir_str(d)`,
+ * `strerror(errno)`), whose length the callee bounds out of sight.
+ */
+const DATA_RESULT = new Set([
+  'getenv', 'secure_getenv', 'strdup', 'strndup', 'strtok', 'strtok_r', 'strsep', 'basename', 'dirname', 'realpath',
+  'getlogin', 'ttyname', 'ptsname', 'readline', 'strchr', 'strrchr', 'strstr', 'strcasestr', 'strpbrk', 'memchr',
+]);
 
 /**
- * An expression whose type the model cannot read (a member of a struct
- * defined in a header, a name from a macro): it may be a short array, so
- * its length is not "unknown" but "unseen". Calls count as known (their
- * results are strings of any length), except short library messages.
+ * An expression whose length this function cannot see: a call that is not
+ * a known data source, a local pointer set only from such calls, or
+ * anything whose type the model cannot read (a member of a struct defined
+ * in a header may be a short array). Its length is not "unknown" but
+ * "unseen", and a finding would be a guess.
  */
-function isOpaque(e: Expr, fn: FunctionModel): boolean {
+function isOpaque(e: Expr, fn: FunctionModel, depth = 0): boolean {
   const x = stripCasts(e);
-  if (x.kind === 'call') return x.name !== undefined && SHORT_RESULT.test(x.name);
-  if (x.kind === 'cond' && x.then) return isOpaque(x.then, fn) || isOpaque(x.otherwise, fn);
+  if (x.kind === 'call') return x.name === undefined || !DATA_RESULT.has(x.name);
+  if (x.kind === 'cond' && x.then) return isOpaque(x.then, fn, depth) || isOpaque(x.otherwise, fn, depth);
+  if (x.kind === 'ident' && depth < 3) {
+    const symbol = fn.lookup(x.name, x.range.start);
+    if (symbol?.kind === 'local' && !symbol.isStatic) {
+      const defs = definitionsOf(fn, symbol);
+      // `c1 = num2str(...)`: the string comes from calls this function cannot see into.
+      if (defs.complete && defs.values.length > 0 && defs.values.every((v) => isOpaque(v, fn, depth + 1) || isLiteralLike(v))) return true;
+    }
+  }
   return fn.typeOf(x) === undefined;
+}
+
+/**
+ * The string literals a name can hold, when the code shows them
+ * all: a local whose every definition is a literal (`table = "GDT"` or
+ * `"LDT"`), a `const` array initialised with a literal, or a file-scope
+ * `static` pointer initialised with one and never assigned in the file.
+ */
+function literalValues(x: Extract<Expr, { kind: 'ident' }>, fn: FunctionModel): string[] | undefined {
+  const symbol = fn.lookup(x.name, x.range.start);
+  if (!symbol) return undefined;
+  const literal = (v: Expr | undefined): string[] | undefined => {
+    const y = v ? stripCasts(v) : undefined;
+    if (!y) return undefined;
+    if (y.kind === 'string' && !/^[LuU]/.test(textOf(fn.file.text, y))) return [y.value];
+    if (y.kind === 'cond' && y.then) {
+      const a = literal(y.then);
+      const b = literal(y.otherwise);
+      return a && b ? [...a, ...b] : undefined;
+    }
+    return undefined;
+  };
+  if (symbol.kind === 'local' && !symbol.isStatic) {
+    const defs = definitionsOf(fn, symbol);
+    if (!defs.complete || defs.values.length === 0) return undefined;
+    const all: string[] = [];
+    for (const v of defs.values) {
+      const values = literal(v);
+      if (!values) return undefined;
+      all.push(...values);
+    }
+    return all;
+  }
+  if (symbol.kind === 'param' || !symbol.init) return undefined;
+  const type = symbol.type;
+  const constArray = type.arrayDims.length > 0 && type.qualifiers.includes('const');
+  const fileStatic = (symbol.kind === 'global' || symbol.isStatic) && type.storage.includes('static') && neverAssigned(fn.file, x.name);
+  return constArray || fileStatic ? literal(symbol.init) : undefined;
+}
+
+const assignedNames = new WeakMap<FunctionModel['file'], Map<string, boolean>>();
+
+/** Only the declaration assigns the name anywhere in the file, and its address is never taken. */
+function neverAssigned(file: FunctionModel['file'], name: string): boolean {
+  let cache = assignedNames.get(file);
+  if (!cache) assignedNames.set(file, (cache = new Map()));
+  let result = cache.get(name);
+  if (result === undefined) {
+    const escaped = name.replace(/[$]/g, '\\$&');
+    const writes = file.text.match(new RegExp(`\\b${escaped}\\s*(?:\\[[^\\]]*\\]\\s*)?(?:[-+*/%&|^]|<<|>>)?=(?!=)|&\\s*${escaped}\\b|\\b${escaped}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${escaped}\\b`, 'g'));
+    result = (writes?.length ?? 0) <= 1;
+    cache.set(name, result);
+  }
+  return result;
 }
 
 function isLiteralLike(e: Expr): boolean {
@@ -335,6 +410,9 @@ const INT_WIDTH: Record<string, [number, number, number, number]> = {
 
 const RADIX: Record<string, number> = { d: 10, i: 10, u: 10, x: 16, X: 16, o: 8 };
 
+/** The width a `*` width or precision can ask for: any `int`. */
+const NUMERIC_ARGUMENT = 2 ** 31;
+
 /**
  * The fewest and most bytes `sprintf` can write for a literal format,
  * reading the arguments (`args` undefined for `vsprintf`: arguments
@@ -364,8 +442,8 @@ function formatBound(format: string, args: Expr[] | undefined, fn: FunctionModel
     const arg = args?.[argIndex++];
     const minWidth = width && width !== '*' ? Number(width) : 0;
     const prec = precision === undefined || precision === '*' ? undefined : Number(precision || '0');
-    // A `*` width is as wide as the argument says.
-    if (width === '*') unbounded ??= `'%${m[0].slice(1)}' takes its width from an argument`;
+    // A `*` width or precision is a number argument: like any number, its range decides (unknown here).
+    const starred = width === '*' || precision === '*';
     let lo = 0;
     let hi: number | undefined;
     const intWidths = INT_WIDTH[conv];
@@ -386,18 +464,19 @@ function formatBound(format: string, args: Expr[] | undefined, fn: FunctionModel
       hi = 18;
     } else if (conv === 'n') hi = 0;
     else if (conv === 'e' || conv === 'E' || conv === 'g' || conv === 'G') {
-      if (precision === '*') unbounded ??= `'%${m[0].slice(1)}' takes its precision from an argument`;
       const p = Math.max(prec ?? 6, conv === 'g' || conv === 'G' ? 1 : 0);
       // `-d.ddde+308` for %e; %g is never longer than %e with one digit less.
       hi = (conv === 'e' || conv === 'E' ? p + 8 : p + 7) + (length === 'L' ? 1 : 0);
       lo = conv === 'e' || conv === 'E' ? p + 5 : 1;
     } else if (conv === 'f' || conv === 'F' || conv === 'a' || conv === 'A') {
-      unbounded ??= `'%${m[0].slice(1)}' of a large value prints hundreds of digits`;
-      lo = 1;
+      // Up to 309 integer digits for a double; how many there are depends on the value's range.
+      const p = prec ?? 6;
+      lo = p > 0 ? p + 2 : 1;
+      hi = 1 + 309 + (p > 0 ? p + 1 : 0) + (length === 'L' ? 4623 : 0);
     } else if (conv === 's') {
       if (length === 'l') unbounded ??= `'%ls' converts a wide string of unknown length`;
       else if (prec !== undefined) hi = prec;
-      else if (precision === '*') unbounded ??= `'%.*s' takes its length from an argument`;
+      else if (precision === '*') lo = 0; // `%.*s`: bounded by a number argument
       else {
         const bytes = arg ? maxStringBytes(arg, fn, call.range.start) : undefined;
         if (bytes !== undefined) {
@@ -411,7 +490,8 @@ function formatBound(format: string, args: Expr[] | undefined, fn: FunctionModel
       return undefined;
     }
     min += Math.max(lo, minWidth);
-    if (hi !== undefined) max += Math.max(hi, minWidth);
+    if (starred) max += NUMERIC_ARGUMENT;
+    else if (hi !== undefined) max += Math.max(hi, minWidth);
   }
   const tail = utf8Length(format.slice(literalStart));
   max += tail;
