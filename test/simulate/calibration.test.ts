@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CALIBRATION_PROGRAMS, DEFAULT_VALIDATION_SIZES, compareWithPredictions, compileProgram, findCalibrationSources,
-  formatValidationTable, predictNs, profileFromMeasurements, runProgram, withBuildDirectory,
+  formatValidationTable, predictNs, profileFromMeasurements, runProgram, validationPrograms, withBuildDirectory,
 } from '../../server/src/cli/calibration/index';
 import { defaultProfile, validateProfile } from '../../server/src/simulate/index';
 
@@ -55,6 +55,14 @@ describe('calibration programs', () => {
     expect(directory).not.toBe('');
     expect(existsSync(directory)).toBe(false);
   });
+
+  it.skipIf(!compilerAvailable)('compiles every C program without warnings', () => {
+    const sources = findCalibrationSources();
+    const names = [...CALIBRATION_PROGRAMS.map((p) => p.name), ...validationPrograms(DEFAULT_VALIDATION_SIZES).map((p) => p.name)];
+    for (const name of names) {
+      expect(() => execFileSync('cc', ['-fsyntax-only', '-Wall', '-Wextra', '-Werror', '-pthread', `${sources}/${name}.c`], { stdio: 'pipe' }), name).not.toThrow();
+    }
+  }, 60_000);
 
   it('has a C source for every calibration program', () => {
     const sources = findCalibrationSources();
