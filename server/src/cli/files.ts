@@ -84,11 +84,3 @@ class GitignoreStack {
     return this.cache.get(dir)!;
   }
 }
-
-/** Applies a config file's `ignorePatterns` (gitignore syntax, relative to the config's folder). */
-export function ignoredByPatterns(file: string, configDir: string, patterns: string[] | undefined): boolean {
-  if (!patterns || patterns.length === 0) return false;
-  const rel = relative(configDir, file).split(sep).join('/');
-  if (!rel || rel.startsWith('..')) return false;
-  return ignore().add(patterns).ignores(rel);
-}

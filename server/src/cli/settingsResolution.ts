@@ -10,8 +10,8 @@
 import { dirname, resolve } from 'node:path';
 import { configToSettings, mergeSettings, type CopyScopeConfig } from '../engine/config';
 import type { LintSettings } from '../engine/types';
-import { findConfigFile, loadConfigFile } from '../host/configFiles';
-import { ignoredByPatterns } from './files';
+import { configChain, ignoredByPatterns } from '../host/configChain';
+import { loadConfigFile } from '../host/configFiles';
 
 export interface ResolvedConfig {
   settings: LintSettings;
@@ -43,18 +43,7 @@ export class SettingsResolver {
 
   /** Config files from the outermost applicable one to the nearest. */
   private chainFor(file: string): string[] {
-    const chain: string[] = [];
-    let from = dirname(resolve(file));
-    for (let guard = 0; guard < 256; guard++) {
-      const found = findConfigFile(from);
-      if (!found) break;
-      chain.unshift(found);
-      if (this.load(found)?.root) break;
-      const parent = dirname(dirname(found));
-      if (parent === dirname(found)) break;
-      from = parent;
-    }
-    return chain;
+    return configChain(file, (path) => this.load(path));
   }
 
   private load(path: string): CopyScopeConfig | undefined {

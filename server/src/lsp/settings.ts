@@ -13,12 +13,11 @@
  * Caches are dropped by `invalidateFiles` (a .copyscope.json changed) and
  * `invalidateEditorSettings` (didChangeConfiguration).
  */
-import ignore from 'ignore';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configToSettings, mergeSettings, validateConfig, type CopyScopeConfig } from '../engine/config';
 import type { LintSettings } from '../engine/types';
-import { findConfigFile, loadConfigFile } from '../host';
+import { configChain, findConfigFile, ignoredByPatterns, loadConfigFile } from '../host';
 
 /** The editor settings under `copyscope` (VS Code settings, or a client's `settings` table). */
 export interface EditorSettings {
@@ -127,18 +126,7 @@ export class SettingsResolver {
       return base ? [path.resolve(base, configPath)] : [];
     }
     if (!filePath) return [];
-    const chain: string[] = [];
-    let from = path.dirname(filePath);
-    for (let guard = 0; guard < 256; guard++) {
-      const found = this.nearestConfig(from);
-      if (!found) break;
-      chain.unshift(found);
-      if (this.loadFile(found)?.root) break;
-      const parent = path.dirname(path.dirname(found));
-      if (parent === path.dirname(found)) break;
-      from = parent;
-    }
-    return chain;
+    return configChain(filePath, (file) => this.loadFile(file), (dir) => this.nearestConfig(dir));
   }
 
   private nearestConfig(dir: string): string | undefined {
@@ -223,12 +211,4 @@ export function uriToPath(uri: string): string | undefined {
 
 function trimSlash(uri: string): string {
   return uri.endsWith('/') ? uri.slice(0, -1) : uri;
-}
-
-/** A config file's `ignorePatterns` (gitignore syntax, relative to the config's folder), as the CLI applies them. */
-function ignoredByPatterns(file: string, configDir: string, patterns: string[] | undefined): boolean {
-  if (!patterns || patterns.length === 0) return false;
-  const rel = path.relative(configDir, file).split(path.sep).join('/');
-  if (!rel || rel.startsWith('..')) return false;
-  return ignore().add(patterns).ignores(rel);
 }
