@@ -168,3 +168,12 @@ describe('robust file handling', () => {
     expect((JSON.parse(two.stdout) as { files: unknown[] }).files).toHaveLength(12);
   });
 });
+
+describe('directives for rules that are off', () => {
+  it('are not reported as unused', () => {
+    const text = `// copyscope-disable-next-line copy/overlapping-memcpy\n${OVERLAP}`;
+    const r = runCli(['lint', '--rule', 'copy/overlapping-memcpy:off', 'a.c'], scratch({ 'a.c': text }));
+    expect(r.stdout).not.toContain('unused');
+    expect(r.status).toBe(0);
+  });
+});

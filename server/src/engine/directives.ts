@@ -44,6 +44,7 @@ export function applyDirectives(
   findings: Finding[],
   knownRules: ReadonlySet<string>,
   lines: LineIndex = new LineIndex(text),
+  enabledRules: ReadonlySet<string> = knownRules,
 ): { kept: Finding[]; unused: UnusedDirective[] } {
   const directives = parseDirectives(text, lines);
   if (directives.length === 0) return { kept: findings, unused: [] };
@@ -66,6 +67,8 @@ export function applyDirectives(
       unused.push({ range: d.range, rules: unknown, message: `unknown rule ${unknown.map((r) => `'${r}'`).join(', ')} in copyscope directive` });
       continue;
     }
+    // A directive for rules that are all turned off cannot be judged: it is not "unused".
+    if (d.rules.length > 0 && d.rules.every((r) => !enabledRules.has(r))) continue;
     if (d.used.size === 0) {
       const what = d.rules.length === 0 ? 'any rule' : d.rules.map((r) => `'${r}'`).join(', ');
       unused.push({ range: d.range, rules: d.rules, message: `unused copyscope-${d.kind} directive (no problems were reported from ${what})` });

@@ -8,6 +8,7 @@
 import { FileModel, type FunctionEntry } from '../model/fileModel';
 import type { FunctionModel } from '../model/functionModel';
 import { rules as registry } from '../rules/index';
+import { attachGains } from '../simulate/code/gains';
 import { LineIndex } from '../syntax/lineIndex';
 import type { CSyntax, Tree } from '../syntax/treeSitter';
 import { applyDirectives } from './directives';
@@ -22,6 +23,7 @@ export interface LintOptions {
 }
 
 const KNOWN_RULES = new Set(registry.map((r) => r.id));
+const RULES_BY_ID = new Map(registry.map((r) => [r.id, r]));
 
 export function lint(syntax: CSyntax, text: string, settings: LintSettings = {}, options: LintOptions = {}): LintResult {
   let tree: Tree | undefined;
@@ -51,8 +53,11 @@ function lintTree(text: string, tree: Tree, settings: LintSettings, rules: reado
     }
   }
   findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
+  // One place quotes simulated gains, for every rule whose change has a scenario transformation.
+  for (const message of attachGains(file, findings, RULES_BY_ID, settings)) ruleFailures.push({ ruleId: 'timeline', message });
   const lines = new LineIndex(text);
-  const { kept, unused } = applyDirectives(text, dedupe(findings), KNOWN_RULES, lines);
+  const enabled = new Set(rules.filter((r) => severityOf(r, settings) !== undefined).map((r) => r.id));
+  const { kept, unused } = applyDirectives(text, dedupe(findings), KNOWN_RULES, lines, enabled);
   return {
     findings: kept,
     ruleFailures,
