@@ -2,14 +2,17 @@
 // into dist/ with esbuild, and copies the tree-sitter wasm files beside them
 // (the engine never reads files itself: the adapters load these bytes).
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const dist = join(root, 'dist');
+const finalDist = join(root, 'dist');
+// Build beside dist/ and swap it in at the end, so a test or a server reading
+// dist/ while a build runs never sees it half written.
+const dist = join(root, `.dist-build-${process.pid}`);
 const watch = process.argv.includes('--watch');
 
 const entries = [
@@ -49,4 +52,8 @@ for (const e of entries) if (e.shebang) chmodSync(join(dist, `${e.out}.js`), 0o7
 
 copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), join(dist, 'web-tree-sitter.wasm'));
 copyFileSync(join(dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm'), join(dist, 'tree-sitter-c.wasm'));
+const retired = join(root, `.dist-old-${process.pid}`);
+if (existsSync(finalDist)) renameSync(finalDist, retired);
+renameSync(dist, finalDist);
+rmSync(retired, { recursive: true, force: true });
 console.log(`built ${entries.map((e) => e.out).join(', ')} into dist/`);
