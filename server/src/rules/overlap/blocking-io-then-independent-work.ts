@@ -17,7 +17,7 @@ import { apiEffect } from '../../model/apiEffects';
 import type { Expr, Stmt } from '../../model/ir';
 import { forEachExpr, forEachStmt, stmtExprs, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { lineOf, slice } from '../race/aio-shared';
-import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, readTarget } from './serialIo';
+import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, MIN_OVERLAP_BYTES, readBytes, readSource, readTarget } from './serialIo';
 
 export const blockingIoThenIndependentWork: Rule = {
   id: 'overlap/blocking-io-then-independent-work',
@@ -33,6 +33,8 @@ export const blockingIoThenIndependentWork: Rule = {
     for (const fn of ctx.functions()) {
       for (const site of fn.calls) {
         if (!site.name || !BLOCKING_READS.has(site.name) || site.loops.length > 0) continue;
+        const bytes = readBytes(site.call, fn);
+        if (bytes !== undefined && bytes < MIN_OVERLAP_BYTES) continue; // a small read: the system call dominates, little to hide
         const found = analyse(site);
         if (!found) continue;
         ctx.report({

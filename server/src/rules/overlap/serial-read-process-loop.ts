@@ -18,7 +18,7 @@ import type { FunctionModel } from '../../model/functionModel';
 import { isLoop, type Expr, type LoopStmt, type Stmt } from '../../model/ir';
 import { forEachExpr, forEachStmt, sameExpr, stmtExprs, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { slice } from '../race/aio-shared';
-import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, readTarget } from './serialIo';
+import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, MIN_OVERLAP_BYTES, readBytes, readSource, readTarget } from './serialIo';
 
 export const serialReadProcessLoop: Rule = {
   id: 'overlap/serial-read-process-loop',
@@ -53,8 +53,10 @@ export const serialReadProcessLoop: Rule = {
           const flags = read.call.args[3];
           if (flags && identsIn(flags).has('MSG_DONTWAIT')) continue; // non-blocking: nothing to overlap
         }
+        const bytes = readBytes(read.call, fn);
+        if (bytes !== undefined && bytes < MIN_OVERLAP_BYTES) continue; // small records: the system call dominates, little to hide
         const source = readSource(read.call);
-        const work = processingOf(loop, read, target.key, source);
+        const work = processingOf(loop, read, target.key, source, ctx.text);
         if (!work) continue;
         if (answersOnSource(loop, source)) continue; // request/response: the next request follows this answer
         if (writesOut(loop, target.key)) continue; // a relay that also inspects the data: zerocopy/ rules' business
@@ -105,7 +107,7 @@ function runsEveryIteration(read: CallSite, loop: LoopStmt): boolean {
 }
 
 /** Processing of the buffer after the read: a call handed the buffer, or an inner loop indexing it. */
-function processingOf(loop: LoopStmt, read: CallSite, key: string, source: Expr | undefined): Work | undefined {
+function processingOf(loop: LoopStmt, read: CallSite, key: string, source: Expr | undefined, text: string): Work | undefined {
   const after = read.stmt === loop ? loop.range.start : read.call.range.end;
   let found: Work | undefined;
   let dependent = false;
@@ -118,8 +120,13 @@ function processingOf(loop: LoopStmt, read: CallSite, key: string, source: Expr 
     }
     for (const e of stmtExprs(s)) {
       forEachExpr(e, (x) => {
-        if (found || x.kind !== 'call' || x.range.start < after || !isProcessingCall(x)) return;
+        if (found || x.kind !== 'call' || x.range.start < after || !isProcessingCall(x, slice(text, x.callee.range))) return;
         if (!x.args.some((a) => mentionsKey(a, key))) return;
+        // Event streams (inotify, fanotify, trace pipes): the read waits for events, not for a device to transfer data.
+        if (/event|notif/i.test(slice(text, x.callee.range))) {
+          dependent = true;
+          return;
+        }
         // A callee that also gets the descriptor may read more itself: the next read depends on it.
         if (source && x.args.some((a) => sameExpr(stripCasts(a), stripCasts(source)))) {
           dependent = true;

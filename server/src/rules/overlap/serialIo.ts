@@ -8,6 +8,7 @@
  */
 import { apiEffect, argIndex } from '../../model/apiEffects';
 import { asyncRole } from '../../model/asyncApiEffects';
+import type { FunctionModel } from '../../model/functionModel';
 import type { Expr } from '../../model/ir';
 import { exprKey } from '../../model/regions';
 import { forEachExpr, stripCasts, type CallExpr } from '../../model/walk';
@@ -70,9 +71,65 @@ export function identsIn(e: Expr): Set<string> {
   return out;
 }
 
-/** A call to code that does real work: not in the effects table (library I/O, copies, allocation), not cheap, not asynchronous I/O. */
-export function isProcessingCall(call: CallExpr): boolean {
-  if (!call.name) return true; // through a function pointer: some callback doing work
-  if (CHEAP_CALLS.has(call.name) || asyncRole(call.name)) return false;
-  return apiEffect(call.name) === undefined;
+/** C library and POSIX calls outside the effects table: system bookkeeping, not processing. */
+const LIBRARY_CALLS = new Set([
+  'getpid', 'getppid', 'gettid', 'getuid', 'geteuid', 'getauxval', 'getenv', 'setenv', 'sysconf', 'getpagesize', 'sleep',
+  'shutdown', 'setsockopt', 'getsockopt', 'bind', 'listen', 'connect', 'getsockname', 'getpeername', 'fcntl', 'ioctl',
+  'signal', 'sigaction', 'sigprocmask', 'kill', 'raise', 'wait', 'waitpid', 'fork', 'vfork', 'execv', 'execvp', 'execve',
+  'lseek', 'fseek', 'ftell', 'rewind', 'fstat', 'stat', 'lstat', 'fsync', 'fdatasync', 'ftruncate', 'unlink', 'rename',
+  'mkdir', 'rmdir', 'chdir', 'dup', 'dup2', 'select', 'poll', 'epoll_wait', 'epoll_ctl', 'usleep', 'nanosleep', 'rand',
+  'srand', 'random', 'qsort', 'bsearch', 'abs', 'labs', 'floor', 'ceil', 'sqrt', 'pow', 'exp', 'log', 'setlocale', 'free',
+  'strdup', 'strndup', 'memcpy', 'memmove', 'memset', 'strcpy', 'strncpy', 'strcat', 'snprintf', 'sprintf', 'sscanf',
+  'fgets', 'fgetc', 'getc', 'getchar', 'ungetc', 'fopen', 'fclose', 'fdopen', 'fileno', 'setvbuf', 'barrier',
+]);
+
+/**
+ * A call to code that does real work: not in the effects table (library I/O,
+ * copies, allocation), not a C library or POSIX call, not logging, not a
+ * macro-looking name (`TEST_VERIFY`, `OPUS_COPY`), and not an output routine
+ * (`writen`, `ao.write`, `send_all`: handing the data on is a relay, not
+ * processing).
+ */
+export function isProcessingCall(call: CallExpr, calleeText = call.name ?? ''): boolean {
+  const name = call.name ?? calleeText;
+  if (CHEAP_CALLS.has(name) || LIBRARY_CALLS.has(name) || asyncRole(call.name)) return false;
+  if (call.name && apiEffect(call.name) !== undefined) return false;
+  if (/^[A-Z][A-Z0-9_]*$/.test(name)) return false; // a macro: usually a check, a copy or logging
+  const base = name.replace(/^.*[.>]/, '');
+  if (/^(pr_|log|dbg|debug|trace|warn|info|err|print)/i.test(base)) return false; // logging
+  if (/(write|send|put|emit|output|flush)/i.test(name)) return false;
+  return true;
 }
+
+/** Values of the C library macros chunk sizes are written with. */
+export const LIBRARY_SIZES: Record<string, number> = { BUFSIZ: 8192, PIPE_BUF: 4096, PATH_MAX: 4096, PAGE_SIZE: 4096 };
+
+/** Bytes one call of the read asks for, when the size folds to a constant (`sizeof buf`, `BUFSIZ`, `n * size` for fread). */
+export function readBytes(call: CallExpr, fn: FunctionModel): number | undefined {
+  const effect = apiEffect(call.name);
+  if (!effect) return undefined;
+  if (effect.sizeProduct) {
+    const a = foldSize(call.args[effect.sizeProduct[0]], fn);
+    const b = foldSize(call.args[effect.sizeProduct[1]], fn);
+    return a === undefined || b === undefined ? undefined : a * b;
+  }
+  return effect.sizeArg === undefined ? undefined : foldSize(call.args[effect.sizeArg], fn);
+}
+
+function foldSize(e: Expr | undefined, fn: FunctionModel): number | undefined {
+  if (!e) return undefined;
+  const v = fn.fold(e);
+  if (v !== undefined) return v;
+  const x = stripCasts(e);
+  if (x.kind === 'ident') return LIBRARY_SIZES[x.name];
+  if (x.kind === 'binary' && (x.op === '+' || x.op === '-' || x.op === '*')) {
+    const l = foldSize(x.left, fn);
+    const r = foldSize(x.right, fn);
+    if (l === undefined || r === undefined) return undefined;
+    return x.op === '+' ? l + r : x.op === '-' ? l - r : l * r;
+  }
+  return undefined;
+}
+
+/** Chunks smaller than this are dominated by the system call, not by the transfer: not worth double buffering. */
+export const MIN_OVERLAP_BYTES = 4096;
