@@ -14,10 +14,11 @@
  */
 import type { Rule } from '../../engine/rule';
 import { apiEffect } from '../../model/apiEffects';
+import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, Stmt } from '../../model/ir';
 import { forEachExpr, forEachStmt, stmtExprs, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { lineOf, slice } from '../race/aio-shared';
-import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, MIN_OVERLAP_BYTES, readBytes, readSource, readTarget } from './serialIo';
+import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, readTarget, worthOverlapping } from './serialIo';
 
 export const blockingIoThenIndependentWork: Rule = {
   id: 'overlap/blocking-io-then-independent-work',
@@ -33,9 +34,7 @@ export const blockingIoThenIndependentWork: Rule = {
     for (const fn of ctx.functions()) {
       for (const site of fn.calls) {
         if (!site.name || !BLOCKING_READS.has(site.name) || site.loops.length > 0) continue;
-        const bytes = readBytes(site.call, fn);
-        if (bytes !== undefined && bytes < MIN_OVERLAP_BYTES) continue; // a small read: the system call dominates, little to hide
-        const found = analyse(site);
+        const found = analyse(site, fn);
         if (!found) continue;
         ctx.report({
           messageId: 'independent',
@@ -59,7 +58,7 @@ interface Found {
   use: Stmt;
 }
 
-function analyse(site: CallSite): Found | undefined {
+function analyse(site: CallSite, fn: FunctionModel): Found | undefined {
   // The read is a statement of a block: `n = read(...)`, `ssize_t n = read(...)`, `read(...)`.
   if (site.stmt.kind !== 'expr' && site.stmt.kind !== 'decl') return undefined;
   const block = site.ancestors[site.ancestors.length - 1];
@@ -69,6 +68,7 @@ function analyse(site: CallSite): Found | undefined {
   if (at < 0) return undefined;
   const target = readTarget(site.call);
   if (!target) return undefined;
+  if (!worthOverlapping(site.call, target, fn)) return undefined; // a record or a small read: the system call dominates
   const result = resultOf(site);
   const source = readSource(site.call);
   const watched = new Set<string>([...(result ? [result] : []), ...(source ? identsIn(source) : [])]);

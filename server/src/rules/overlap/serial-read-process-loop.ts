@@ -18,7 +18,7 @@ import type { FunctionModel } from '../../model/functionModel';
 import { isLoop, type Expr, type LoopStmt, type Stmt } from '../../model/ir';
 import { forEachExpr, forEachStmt, sameExpr, stmtExprs, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { slice } from '../race/aio-shared';
-import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, MIN_OVERLAP_BYTES, readBytes, readSource, readTarget } from './serialIo';
+import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, readTarget, worthOverlapping } from './serialIo';
 
 export const serialReadProcessLoop: Rule = {
   id: 'overlap/serial-read-process-loop',
@@ -53,8 +53,7 @@ export const serialReadProcessLoop: Rule = {
           const flags = read.call.args[3];
           if (flags && identsIn(flags).has('MSG_DONTWAIT')) continue; // non-blocking: nothing to overlap
         }
-        const bytes = readBytes(read.call, fn);
-        if (bytes !== undefined && bytes < MIN_OVERLAP_BYTES) continue; // small records: the system call dominates, little to hide
+        if (!worthOverlapping(read.call, target, fn)) continue; // a record or a small chunk: the system call dominates, little to hide
         const source = readSource(read.call);
         const work = processingOf(loop, read, target.key, source, ctx.text);
         if (!work) continue;

@@ -133,3 +133,21 @@ function foldSize(e: Expr | undefined, fn: FunctionModel): number | undefined {
 
 /** Chunks smaller than this are dominated by the system call, not by the transfer: not worth double buffering. */
 export const MIN_OVERLAP_BYTES = 4096;
+
+/**
+ * Is a read big enough to be worth overlapping? Its size must not fold below
+ * MIN_OVERLAP_BYTES, nor its buffer (an array) be smaller; a single struct
+ * is a record, not a chunk; and `fread` needs a known size, since a small
+ * fread is mostly a copy out of the stdio buffer.
+ */
+export function worthOverlapping(call: CallExpr, target: { expr: Expr }, fn: FunctionModel): boolean {
+  const type = fn.typeOf(target.expr);
+  const resolved = type ? fn.file.types.resolve(type) : undefined;
+  if (resolved && resolved.pointerDepth === 0 && resolved.arrayDims.length === 0 && !resolved.functionPointer) return false;
+  const bytes = readBytes(call, fn);
+  if (bytes !== undefined && bytes < MIN_OVERLAP_BYTES) return false;
+  const capacity = resolved && resolved.arrayDims.length > 0 ? fn.sizeOfObject(target.expr) : undefined;
+  if (capacity !== undefined && capacity < MIN_OVERLAP_BYTES) return false;
+  if (call.name === 'fread' && bytes === undefined) return false;
+  return true;
+}
