@@ -122,6 +122,15 @@ function foldSize(e: Expr | undefined, fn: FunctionModel): number | undefined {
   if (v !== undefined) return v;
   const x = stripCasts(e);
   if (x.kind === 'ident') return LIBRARY_SIZES[x.name];
+  // `sizeof buf` for `char buf[BUFSIZ]`: the dimension is a C library macro.
+  if (x.kind === 'sizeof' && x.operand) {
+    const type = fn.typeOf(x.operand);
+    const t = type ? fn.file.types.resolve(type) : undefined;
+    const dim = t?.arrayDims.length === 1 ? t.arrayDims[0] : undefined;
+    const n = dim ? foldSize(dim, fn) : undefined;
+    const element = t ? fn.file.types.sizeOf({ ...t, arrayDims: [] }) : undefined;
+    return n !== undefined && element !== undefined ? n * element : undefined;
+  }
   if (x.kind === 'binary' && (x.op === '+' || x.op === '-' || x.op === '*')) {
     const l = foldSize(x.left, fn);
     const r = foldSize(x.right, fn);
