@@ -62,6 +62,7 @@ export function isTryLockApi(name: string | undefined): boolean {
  * `EnterCriticalSection`, `acquire_lock`, `spin_lock_irqsave`. Names that only
  * contain the word (`block_size`, `clock_gettime`, `is_locked`, `lockf`) do not.
  */
+const SEM_LOCKISH = /(?:sem|mutex|lock)\w*_(?:down|up)$/i;
 const LOCKISH = /^(?:[A-Za-z0-9]+_)*(?:un|rd|wr)?lock(?:_[A-Za-z0-9]+)*$|^(?:[A-Za-z0-9]+_)*(?:UN|RD|WR)?LOCK(?:_[A-Za-z0-9]+)*$|mutex_(?:enter|leave|acquire|release|lock|unlock)$|(?:Enter|Leave)CriticalSection$|^(?:[a-z0-9]+_)*(?:acquire|release)(?:_[a-z0-9]+)*$/;
 const RELEASING = /unlock|UNLOCK|leave|Leave|release/;
 const NOT_LOCKS = /^(?:is_|has_|try_|get_|set_|init_|destroy_|free_)|(?:_init|_destroy|_free|_new|_create|_alloc|_held|_owned|_locked|_trylock)$|^(?:lockf|flock|fcntl|mlock|munlock|mlockall|munlockall)$/i;
@@ -69,9 +70,12 @@ const NOT_LOCKS = /^(?:is_|has_|try_|get_|set_|init_|destroy_|free_)|(?:_init|_d
 /** A lock operation a call to a function not defined in the file performs, judged by its name. */
 export function lockOpByName(call: CallExpr, fn: FunctionModel): LockOp | undefined {
   const name = call.name;
-  if (!name || NOT_LOCKS.test(name) || !LOCKISH.test(name)) return undefined;
+  if (!name || NOT_LOCKS.test(name)) return undefined;
   const first = call.args[0];
   const key = `o:${first ? opaqueText(first, fn) : ''}`;
+  // `fio_sem_down(lock)` ... `fio_sem_up(lock)`: a semaphore used as a lock.
+  if (SEM_LOCKISH.test(name)) return { kind: /up$/i.test(name) ? 'release' : 'acquire', key };
+  if (!LOCKISH.test(name)) return undefined;
   return { kind: RELEASING.test(name) ? 'release' : 'acquire', key };
 }
 

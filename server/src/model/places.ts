@@ -24,9 +24,13 @@
  */
 import type { FunctionModel, VarSymbol } from './functionModel';
 import type { Expr } from './ir';
-import { forEachExprIn, mentions, stripCasts } from './walk';
+import { forEachExprIn, mentions, sameExpr, stripCasts } from './walk';
 
-export type Step = { kind: 'field'; name: string } | { kind: 'index'; index: Expr | undefined } | { kind: 'deref' };
+export type Step =
+  | { kind: 'field'; name: string }
+  /** `perThread`: the index is a thread's own id, the value its creator passed (`slots[me]`, `me = (long) arg`). */
+  | { kind: 'index'; index: Expr | undefined; perThread?: boolean }
+  | { kind: 'deref' };
 
 export interface Place {
   root: string;
@@ -144,6 +148,8 @@ export function mayOverlap(a: Place, b: Place, fold?: (e: Expr) => number | unde
       const u = fold(x.index);
       const v = fold(y.index);
       if (u !== undefined && v !== undefined && u !== v) return false;
+      // A thread's own slot against an index that is not provably the same: taken as another slot.
+      if ((x.perThread || y.perThread) && !(u !== undefined && u === v) && !sameExpr(x.index, y.index)) return false;
     }
   }
   const longer = a.steps.length > b.steps.length ? a : b;

@@ -132,10 +132,11 @@ const JOINISH = /join/i;
 /** ... or waits for something another thread does (`sync_wait`, `wait_for_completion`, `waitpid`); not I/O readiness. */
 const WAITISH = /wait/i;
 const IO_WAIT = /poll|select|epoll|io_|aio_|uring/i;
+const DATA_CATEGORIES = new Set(['copy', 'fill', 'string-copy', 'format', 'io-read', 'io-write', 'stdio-read', 'stdio-write', 'free', 'alloc']);
 const ATOMIC_CALL = /^(?:atomic_|__atomic_|__sync_|__c11_atomic_|Interlocked|OSAtomic)/;
 const MARKED_ACCESS = /^(?:READ_ONCE|WRITE_ONCE|ACCESS_ONCE|__READ_ONCE|__WRITE_ONCE|uatomic_read|uatomic_set|CMM_LOAD_SHARED|CMM_STORE_SHARED)$/;
 /** Memory barriers: a function that uses them runs a lock-free protocol the analysis does not model. */
-const FENCE = /^(?:smp_)?(?:[rw]?mb|mb__\w+)$|^barrier$|^__sync_synchronize$|^atomic_(?:thread|signal)_fence$|^__atomic_(?:thread|signal)_fence$|^cmm_s?mb$|^(?:smp_)?(?:load_acquire|store_release)$|^_?mm_[lsm]fence$|^MemoryBarrier$/;
+const FENCE = /^(?:smp_)?(?:[rw]?mb|mb__\w+)$|^barrier$|_barrier$|^__sync_synchronize$|^atomic_(?:thread|signal)_fence$|^__atomic_(?:thread|signal)_fence$|^cmm_s?mb$|^(?:smp_)?(?:load_acquire|store_release)$|^_?mm_[lsm]fence$|^MemoryBarrier$/;
 
 interface FileSummaries {
   byName: Map<string, FunctionSummary | null>;
@@ -595,9 +596,10 @@ class Collector {
       return;
     }
     const effect = apiEffect(name);
-    // Thread and lock calls touch synchronisation objects, which are made for concurrent use; the thread's
-    // argument is handed over, not accessed.
-    const skipPointees = !effect || effect.category === 'thread' || effect.category === 'lock';
+    // Only calls that move data count as accesses of what their pointers designate: thread and lock calls touch
+    // synchronisation objects, AIO and io_uring calls control structures made for the purpose (their own rules
+    // judge them); the thread's argument is handed over, not accessed.
+    const skipPointees = !effect || !DATA_CATEGORIES.has(effect.category);
     call.args.forEach((arg, i) => {
       const access = skipPointees ? undefined : effect.args[i]?.access;
       if (access === 'read' || access === 'write' || access === 'readwrite') {
@@ -713,17 +715,15 @@ const valueCache = new WeakMap<FunctionModel, Map<string, number>>();
 
 /**
  * Names in a function that stand for the value of one of its parameters:
- * a non-pointer parameter itself, or a non-pointer local initialised from a
+ * the parameter itself, or a non-pointer local initialised from a
  * parameter (`int me = (long) arg;`). Maps the name to the parameter index.
  */
 export function parameterValues(fn: FunctionModel): Map<string, number> {
   let out = valueCache.get(fn);
   if (out) return out;
   out = new Map();
-  fn.params.forEach((p, i) => {
-    const t = fn.file.types.resolve(p.type);
-    if (t.pointerDepth === 0 && t.arrayDims.length === 0 && !t.functionPointer) out!.set(p.name, i);
-  });
+  // A parameter used as an index is used for its value, whatever its declared type (`void *arg` passed on).
+  fn.params.forEach((p, i) => out!.set(p.name, i));
   for (const local of fn.locals) {
     const t = fn.file.types.resolve(local.type);
     if (t.pointerDepth > 0 || t.arrayDims.length > 0) continue;
@@ -751,7 +751,7 @@ export function substituteValueIndexes(place: Place, callee: FunctionModel, args
     const arg = i === undefined ? undefined : args[i];
     if (!arg) return st;
     changed = true;
-    return { kind: 'index' as const, index: stripCasts(arg) };
+    return { kind: 'index' as const, index: stripCasts(arg), perThread: true };
   });
   return changed ? { root: place.root, steps } : place;
 }

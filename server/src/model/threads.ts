@@ -31,6 +31,7 @@ import { isLoop, type Expr, type LoopStmt, type Stmt } from './ir';
 import { lockKey } from './locks';
 import { pathAvoiding, reachableFrom } from './paths';
 import { pointerTarget, translatePlace, variesPerIteration, type Place } from './places';
+import { valueAt } from './values';
 import { substituteValueIndexes, summaryNamed, summaryOf, transitiveAccesses, type FunctionSummary, type PlaceAccess } from './summaries';
 import { childStmts, forEachExpr, forEachExprIn, forEachStmt, mentions, stmtExprs, stripCasts, type CallExpr } from './walk';
 
@@ -174,7 +175,8 @@ export function windowOf(create: ThreadCreate): ThreadWindow {
   const cfg = fn.cfg;
   const joinedNodes = new Set<CfgNode>();
   const strictNodes = new Set<CfgNode>();
-  // A join inside `if`s and a loop counts from the tests of those statements on (up to the innermost loop).
+  // A join inside `if`s and loops counts from the tests of those statements on: a loop of joins is taken to run
+  // at least once (`for (i = 0; i < n; i++) pthread_join(t[i], NULL);`), even inside another loop.
   const markStatementTests = (at: CallExpr | { start: number; end: number }): void => {
     const range = 'kind' in at ? at.range : at;
     const ancestors = enclosingStatements(fn.ir.body, range);
@@ -183,17 +185,11 @@ export function windowOf(create: ThreadCreate): ThreadWindow {
       if (a.range.start <= create.call.range.start && create.call.range.end <= a.range.end) break;
       const test = testOf(a);
       // Conditions are split into leaves (`!done`, `a && b`): every leaf of the test counts.
-      let marked = false;
       if (test) {
         for (const n of cfg.nodes) {
-          if (n.event?.kind === 'test' && n.event.range.start >= test.range.start && n.event.range.end <= test.range.end) {
-            joinedNodes.add(n);
-            marked = true;
-          }
+          if (n.event?.kind === 'test' && n.event.range.start >= test.range.start && n.event.range.end <= test.range.end) joinedNodes.add(n);
         }
       }
-      // Up to the innermost loop with a test (`while (true) { if (!tryjoin()) break; }` inside `for (i...)`).
-      if ((a.kind === 'while' || a.kind === 'for' || a.kind === 'do') && marked) break;
     }
   };
   const summary = summaryOf(fn);
@@ -324,8 +320,9 @@ export function threadAccesses(create: ThreadCreate): ThreadAccess[] {
     for (const a of transitiveAccesses(summary)) {
       const translated = translatePlace(a.place, args, create.fn);
       if (!translated) continue;
-      // `int me = (long) arg; ... slots[me]`: the index is the value the creator passed, `(void *) i`.
-      const place = substituteValueIndexes(translated, summary.fn, args);
+      // `int me = (long) arg; ... slots[me]`: the index is the value the creator passed, `(void *) i`,
+      // and that value, when it is known at the creation (`i` is 0 here, 1 at the next creation).
+      const place = knownIndexes(substituteValueIndexes(translated, summary.fn, args), create.fn, create.node);
       const locks = new Set([...a.locks].map((k) => (k === 'p:0' && create.arg ? lockKey(create.arg, create.fn) : k)));
       out.push({ ...a, place, locks, routine, teardown: a.node !== undefined && teardown.has(a.node) });
     }
@@ -412,8 +409,39 @@ export function outsideThreadSlots(create: ThreadCreate, mine: Place, theirs: Pl
     if (t.kind !== 'ident' || t.name !== range.name) continue;
     const k = create.fn.fold(a.index);
     if (k !== undefined && (k < range.lo || k > range.hi)) return true;
+    // `args[i]` after the loop, `i` untouched since: its exit value, one past every thread's.
+    const c = stripCasts(a.index);
+    if (c.kind === 'ident' && c.name === range.name && counterUntouchedAfterLoop(create, c.range.start)) return true;
   }
   return false;
+}
+
+/** Is `at` after the creation's counted loop, with no assignment to its counter in between? */
+function counterUntouchedAfterLoop(create: ThreadCreate, at: number): boolean {
+  const loop = create.loops[create.loops.length - 1];
+  const range = counterRange(create);
+  if (!loop || !range || at < loop.range.end) return false;
+  let touched = false;
+  forEachExprIn(create.fn.ir.body, (e) => {
+    if (touched || e.range.start < loop.range.end || e.range.start > at) return;
+    const target = e.kind === 'assign' ? stripCasts(e.left) : e.kind === 'update' ? stripCasts(e.operand) : e.kind === 'unary' && e.op === '&' ? stripCasts(e.operand) : undefined;
+    if (target?.kind === 'ident' && target.name === range.name) touched = true;
+  });
+  return !touched;
+}
+
+/** A place with the indexes whose value is known at `node` replaced by that value (`args[i]` → `args[1]`). */
+export function knownIndexes(place: Place, fn: FunctionModel, node: CfgNode | undefined): Place {
+  if (!node || !place.steps.some((st) => st.kind === 'index' && st.index)) return place;
+  let changed = false;
+  const steps = place.steps.map((st) => {
+    if (st.kind !== 'index' || !st.index || stripCasts(st.index).kind === 'number') return st;
+    const v = valueAt(fn, node, st.index);
+    if (v === undefined) return st;
+    changed = true;
+    return { ...st, index: { kind: 'number' as const, value: v, text: String(v), range: st.index.range } };
+  });
+  return changed ? { root: place.root, steps } : place;
 }
 
 /** The object the thread's argument points to, in the creating function. */

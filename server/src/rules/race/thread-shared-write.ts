@@ -12,7 +12,7 @@ import { isVolatile, summaryOf } from '../../model/summaries';
 import { mayOverlap } from '../../model/places';
 import type { PlaceAccess } from '../../model/summaries';
 import {
-  argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, outsideThreadSlots, runsConcurrently, threadAccesses,
+  argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, knownIndexes, outsideThreadSlots, runsConcurrently, threadAccesses,
   type ThreadAccess, type ThreadCreate,
 } from '../../model/threads';
 import { forEachStmt, stripCasts } from '../../model/walk';
@@ -22,7 +22,7 @@ import { textOf } from '../callArgs';
 export const threadSharedWrite: Rule = {
   id: 'race/thread-shared-write',
   summary: 'An object a running thread uses is written by the thread that created it without a lock held on both sides.',
-  defaultSeverity: 'error',
+  defaultSeverity: 'warning',
   fix: 'none',
   messages: {
     read: "'{{object}}' is written while thread '{{routine}}' may read it, and no lock is held on both sides: the thread can see a half-written or stale value",
@@ -77,9 +77,10 @@ export const threadSharedWrite: Rule = {
 /** The thread's access that races with the creator's write, if any (writes first). */
 function conflicting(create: ThreadCreate, mine: PlaceAccess, theirs: ThreadAccess[], fn: FunctionModel): ThreadAccess | undefined {
   const fold = (e: Expr): number | undefined => fn.fold(e);
+  const place = knownIndexes(mine.place, fn, mine.node);
   let best: ThreadAccess | undefined;
   for (const t of theirs) {
-    if (t.atomic || !mayOverlap(mine.place, t.place, fold)) continue;
+    if (t.atomic || !mayOverlap(place, t.place, fold)) continue;
     // After the thread waited or joined, or in its teardown: ordered by a handshake the analysis trusts.
     if (t.after || t.teardown) continue;
     // Memory barriers on either side, or atomics on both: a hand-made lock-free protocol (a seqlock, a flag

@@ -13,7 +13,7 @@ import type { Expr } from '../../model/ir';
 import { commonLock } from '../../model/locks';
 import { mayOverlap, variesPerIteration, type Place } from '../../model/places';
 import {
-  assignedInLoop, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, mayRunTwice, outsideThreadSlots, runsConcurrently, threadAccesses,
+  assignedInLoop, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, knownIndexes, mayRunTwice, outsideThreadSlots, runsConcurrently, threadAccesses,
   type ThreadAccess, type ThreadCreate,
 } from '../../model/threads';
 import { stripCasts } from '../../model/walk';
@@ -23,7 +23,7 @@ import { textOf } from '../callArgs';
 export const unlockedSharedCounter: Rule = {
   id: 'race/unlocked-shared-counter',
   summary: 'A shared counter is updated by several threads with a plain read-modify-write, without a lock or atomics.',
-  defaultSeverity: 'error',
+  defaultSeverity: 'warning',
   fix: 'unsafe',
   messages: {
     many: "'{{expr}}' in thread '{{routine}}' updates shared '{{object}}' with no lock held, and several threads run '{{routine}}' at once: concurrent updates are lost",
@@ -37,7 +37,8 @@ export const unlockedSharedCounter: Rule = {
     for (const create of creates) {
       if (create.routines.length === 0) continue;
       for (const access of threadAccesses(create)) {
-        if (access.kind !== 'rmw' || access.atomic || access.locks.size > 0) continue;
+        // A read-modify-write written out (`x++`, `x += v`, `x = x + v`), not a library call updating a structure.
+        if (access.kind !== 'rmw' || access.atomic || access.locks.size > 0 || (access.whole.kind !== 'update' && access.whole.kind !== 'assign')) continue;
         // After a join or a wait in the routine, threads take turns (a join chain, a semaphore, a fence),
         // and a hand-made protocol with memory barriers is not modelled.
         if (access.after || usesFences(access)) continue;
@@ -95,7 +96,7 @@ function concurrentUse(create: ThreadCreate, access: ThreadAccess, creates: Thre
   // The creating thread itself, while the thread runs.
   if (access.after || access.teardown) return undefined;
   for (const mine of creatorAccesses(create)) {
-    if (mine.kind === 'read' || mine.afterInCallee || !runsConcurrently(create, mine.node) || !mayOverlap(access.place, mine.place, fold) || commonLock(access.locks, mine.locks)) continue;
+    if (mine.kind === 'read' || mine.afterInCallee || !runsConcurrently(create, mine.node) || !mayOverlap(access.place, knownIndexes(mine.place, fn, mine.node), fold) || commonLock(access.locks, mine.locks)) continue;
     if (distinctPerIteration(create, mine.node, mine.place, access.place) || outsideThreadSlots(create, mine.place, access.place)) continue;
     return { messageId: 'other', who: `'${fn.name}'`, related: { range: mine.via.length === 0 ? mine.expr.range : mine.site, message: `'${fn.name}' uses it here while the thread runs` } };
   }
