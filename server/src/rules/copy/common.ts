@@ -28,12 +28,29 @@ export function operandText(text: string, e: Expr): string {
   return isPrimary(e) && !/^\(.*\)$/s.test(source) ? source : `(${source})`;
 }
 
+/** Facts about the file's text, computed once per text (the last text seen: rules run file by file). */
+let cachedText: string | undefined;
+const cachedFacts = new Map<string, unknown>();
+
+function perText<T>(text: string, key: string, compute: () => T): T {
+  if (text !== cachedText) {
+    cachedText = text;
+    cachedFacts.clear();
+  }
+  if (!cachedFacts.has(key)) cachedFacts.set(key, compute());
+  return cachedFacts.get(key) as T;
+}
+
 /**
  * The file is a hosted C program or library (it includes a C library or
  * POSIX header and is not kernel or BPF code): there, adding a standard
  * header such as `<string.h>` is harmless and makes a fix compile.
  */
 export function isHostedC(text: string): boolean {
+  return perText(text, 'hosted', () => hostedC(text));
+}
+
+function hostedC(text: string): boolean {
   const hosted = /^[ \t]*#[ \t]*include[ \t]*<(?:std\w*|string|strings|unistd|errno|fcntl|time|signal|pthread|assert|ctype|limits|math|sys\/\w+)\.h>/m.test(text);
   return hosted && !/#[ \t]*include[ \t]*[<"](?:linux\/module\.h|linux\/kernel\.h|vmlinux\.h|bpf\/bpf_helpers\.h|bpf_helpers\.h)[>"]/.test(text);
 }
@@ -44,6 +61,10 @@ export function isHostedC(text: string): boolean {
  * file. Undefined when the header is already included.
  */
 export function includeEdit(text: string, header: string): TextEdit | undefined {
+  return perText(text, `include:${header}`, () => computeIncludeEdit(text, header));
+}
+
+function computeIncludeEdit(text: string, header: string): TextEdit | undefined {
   const escaped = header.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   if (new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*<${escaped}>`, 'm').test(text)) return undefined;
   let insertAt = 0;

@@ -32,7 +32,8 @@ export const elementwiseCopyLoop: Rule = {
   messages: {
     loop: "this loop copies '{{src}}' to '{{dst}}' one {{element}} at a time: one 'memcpy' of {{count}} moves the same bytes with wide loads and stores, and states the intent",
   },
-  candidates: new RegExp(`\\bfor\\s*\\([^;]*;[^;]*;[^)]*\\)${GAP}(?:\\{${GAP})?(?:[\\w.>-]+\\s*(?:\\[[^\\]]*\\]\\s*)+=\\s*[\\w.>-]+\\s*\\[|memcpy\\s*\\()`),
+  // Header parts are bounded (300 characters) so that no input makes the scan quadratic.
+  candidates: new RegExp(`\\bfor\\s*\\([^;]{0,300};[^;]{0,300};[^)]{0,300}\\)${GAP}(?:\\{${GAP})?(?:[\\w.>-]+\\s*(?:\\[[^\\]]*\\]\\s*)+=\\s*[\\w.>-]+\\s*\\[|memcpy\\s*\\()`),
   check(ctx) {
     for (const fn of ctx.functions()) {
       forEachStmt(fn.ir.body, (s) => {

@@ -14,6 +14,7 @@
 import type { Report, Rule, RuleFix } from '../../engine/rule';
 import type { TextEdit } from '../../engine/types';
 import type { FunctionModel } from '../../model/functionModel';
+import { exprKey } from '../../model/regions';
 import type { Expr, Stmt } from '../../model/ir';
 import { forEachExprIn, forEachStmt, sameExpr, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { textOf } from '../callArgs';
@@ -254,9 +255,26 @@ function utf8Length(s: string): number {
 /** `strlen(src)` (or `strnlen`) is computed before the copy: the usual length guard. */
 function measuredBefore(src: Expr, call: CallExpr, fn: FunctionModel): boolean {
   const source = stripCasts(src);
-  return fn.calls.some(
-    (s) => s.call.range.start < call.range.start && (s.name === 'strlen' || s.name === 'strnlen') && sameExpr(s.call.args[0], source),
-  );
+  return (measuredIn(fn).get(exprKey(source)) ?? []).some((s) => s.range.start < call.range.start && sameExpr(s.args[0], source));
+}
+
+const measured = new WeakMap<FunctionModel, Map<string, CallExpr[]>>();
+
+/** The `strlen`/`strnlen` calls of a function by the key of their argument (built once per function). */
+function measuredIn(fn: FunctionModel): Map<string, CallExpr[]> {
+  let byKey = measured.get(fn);
+  if (!byKey) {
+    byKey = new Map();
+    for (const s of fn.calls) {
+      if ((s.name !== 'strlen' && s.name !== 'strnlen') || !s.call.args[0]) continue;
+      const key = exprKey(s.call.args[0]);
+      let list = byKey.get(key);
+      if (!list) byKey.set(key, (list = []));
+      list.push(s.call);
+    }
+    measured.set(fn, byKey);
+  }
+  return byKey;
 }
 
 /**
@@ -272,7 +290,8 @@ function lengthBefore(site: CallSite, dst: Expr, fn: FunctionModel): number | un
   const root = stripCasts(dst);
   if (root.kind !== 'ident') return undefined;
   let appended = 0;
-  for (let i = index - 1; i >= 0; i--) {
+  // A bounded look-back: a long run of appends is rare, and this keeps the rule linear.
+  for (let i = index - 1; i >= Math.max(0, index - LOOK_BACK); i--) {
     const stmt = block.body[i]!;
     const known = stringWrite(stmt, root, fn, site.call.range.start);
     if (known === 'unrelated') continue;
@@ -285,6 +304,9 @@ function lengthBefore(site: CallSite, dst: Expr, fn: FunctionModel): number | un
   }
   return undefined;
 }
+
+/** Statements `strcat` looks back over for what the buffer already holds. */
+const LOOK_BACK = 16;
 
 type StringWrite = { bytes: number; append: boolean } | 'unrelated' | undefined;
 
