@@ -23,7 +23,7 @@ import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, re
 export const blockingIoThenIndependentWork: Rule = {
   id: 'overlap/blocking-io-then-independent-work',
   summary: 'A blocking read is followed by work that does not use its data, so the thread waits for the device before work it could have done meanwhile.',
-  defaultSeverity: 'warning',
+  defaultSeverity: 'info',
   fix: 'none',
   scenario: 'blocking-read→async-read',
   messages: {

@@ -23,7 +23,7 @@ import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, re
 export const serialReadProcessLoop: Rule = {
   id: 'overlap/serial-read-process-loop',
   summary: 'A loop that reads a chunk and then processes it leaves the I/O and the processing taking turns; double buffering overlaps them.',
-  defaultSeverity: 'warning',
+  defaultSeverity: 'info',
   fix: 'none',
   scenario: 'serial-read→double-buffered-aio',
   messages: {
