@@ -97,6 +97,12 @@ export interface FixedCostOp extends OperationBase {
 /** A point where a thread waits (aio_suspend, pthread_join, a full pipe): costs only the wake-up. */
 export interface WaitOp extends OperationBase {
   kind: 'wait';
+  /**
+   * The thread polls instead of sleeping (a loop on `aio_error`): it stays
+   * busy from the moment it starts waiting until its dependencies are done,
+   * and pays no wake-up.
+   */
+  spin?: boolean;
 }
 
 export type Operation =

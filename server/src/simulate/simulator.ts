@@ -140,7 +140,11 @@ class Run {
       const ready = Math.max(0, ...(op.after ?? []).map((dep) => dependencyEnd(dep, ends, resolve)));
       const free = this.laneFree.get(op.lane)!;
       let start = Math.max(free, ready);
-      if (op.blocking && ready > free + TIME_EPSILON_NS) {
+      if (op.kind === 'wait' && op.spin && ready > free + TIME_EPSILON_NS) {
+        // A polling thread burns its core until the awaited work is done, then goes on at once.
+        this.addSpan(op.lane, { startNs: free, endNs: ready, kind: 'wait', label: op.label, opId: op.id, phase, ...(iteration !== undefined ? { iteration } : {}), ...(op.range ? { range: op.range } : {}) });
+        if (this.cpuLanes.has(op.lane)) this.counters.cpuBusyNs += ready - free;
+      } else if (op.blocking && ready > free + TIME_EPSILON_NS) {
         // The thread slept on another lane's work: it runs again one wake-up later.
         this.addSpan(op.lane, { startNs: ready, endNs: ready + this.profile.wakeupNs, kind: 'wakeup', label: `wake-up: ${op.label}`, opId: op.id, phase, ...(iteration !== undefined ? { iteration } : {}) });
         start = ready + this.profile.wakeupNs;

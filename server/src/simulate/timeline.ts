@@ -86,12 +86,26 @@ export interface Assumptions {
   notes: string[];
 }
 
+/** Which code a timeline describes, when it was built from code (simulate/code/). */
+export interface TimelineSubject {
+  functionName: string;
+  /** The loop (or function) simulated, in UTF-16 offsets. */
+  range: TextRange;
+  /** 1-based line where it starts. */
+  line: number;
+  /** The finding whose suggested change "with the change" shows. */
+  change?: { ruleId: string; scenario: string; title: string; range: TextRange };
+  /** The simulated gain of the change, in words. */
+  gain?: string;
+}
+
 export interface Timeline {
   asWritten: Schedule;
   withChange?: Schedule;
   comparison?: Comparison;
   assumptions: Assumptions;
   profileName: string;
+  subject?: TimelineSubject;
 }
 
 export function compareSchedules(asWritten: Schedule, withChange: Schedule): Comparison {
