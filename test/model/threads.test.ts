@@ -12,6 +12,7 @@ import {
   argHazard, argTarget, createsIn, creatorAccesses, mayReturnWhileRunning, mayRunTwice, runsConcurrently, threadAccesses, threadsOf,
 } from '../../server/src/model/threads';
 import { apiEffect } from '../../server/src/model/apiEffects';
+import { valueAt } from '../../server/src/model/values';
 import { syntax } from '../helpers/engine';
 
 async function withFile<T>(text: string, body: (file: FileModel) => T): Promise<T> {
@@ -326,6 +327,33 @@ int start(void) {
       const [create] = createsIn(fnOf(file, 'start'));
       const during = creatorAccesses(create!).filter((a) => a.kind === 'write' && runsConcurrently(create!, a.node));
       expect(during.map((a) => lineOf(checked, a.expr.range.start))).toEqual([13]);
+    });
+  });
+
+  it('tells per-thread slots apart by the id each thread is passed, with constants along paths', async () => {
+    const slots = `
+#include <pthread.h>
+int args[3];
+static void *w(void *arg) {
+    long me = (long) arg;
+    args[me]++;
+    return NULL;
+}
+void start(void) {
+    pthread_t t[2];
+    long i = 0;
+    pthread_create(&t[0], NULL, w, (void *) i);
+    i++;
+    pthread_create(&t[1], NULL, w, (void *) i);
+    args[2] = 0;
+}
+`;
+    await withFile(slots, (file) => {
+      const [first, second] = createsIn(fnOf(file, 'start'));
+      const slotOf = (c: typeof first) => threadAccesses(c!).filter((a) => a.kind === 'rmw').map((a) => placeKey(a.place, slots));
+      expect(slotOf(first)).toEqual(['g:args[0]']);
+      expect(slotOf(second)).toEqual(['g:args[1]']);
+      expect(valueAt(fnOf(file, 'start'), second!.node, { kind: 'ident', name: 'i', range: second!.call.range })).toBe(1);
     });
   });
 });

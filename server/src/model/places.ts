@@ -212,6 +212,7 @@ export function placeKey(place: Place, text?: string): string {
   for (const s of place.steps) {
     if (s.kind === 'field') out += `.${s.name}`;
     else if (s.kind === 'deref') out += '*';
+    else if (s.index?.kind === 'number') out += `[${s.index.value ?? s.index.text}]`;
     else out += s.index && text ? `[${text.slice(s.index.range.start, s.index.range.end)}]` : '[]';
   }
   return out;
