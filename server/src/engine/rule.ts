@@ -49,7 +49,15 @@ export interface Rule {
   /** Message templates by id; `{{name}}` is replaced from `report.data`. */
   messages: Record<string, string>;
   options?: Record<string, unknown>;
-  /** The timeline scenario the rule's change applies to, if any. */
+  /**
+   * The id of the scenario transformation that models the rule's suggested
+   * change on the timeline (`'read-write→sendfile'`): a key of
+   * `SCENARIO_TRANSFORMS` in server/src/simulate/code/transforms.ts. A
+   * finding may name a variant in `extra.scenario` (`'read-write→splice'`),
+   * which must be registered too. `lint()` then quotes the simulated gain in
+   * the finding's message and `data.gain`; rules never format gains
+   * themselves. Every zerocopy/ and overlap/ rule has one (a test checks).
+   */
   scenario?: string;
   /** A function is analysed only when its text matches (a cheap pre-filter). */
   candidates: RegExp;

@@ -6,6 +6,7 @@
  * offset in UTF-16 code units into the linted text; adapters turn offsets into
  * line/column with `LineIndex` (server/src/syntax/lineIndex.ts).
  */
+import type { MachineProfile } from '../simulate/profile';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type SeveritySetting = Severity | 'off';
@@ -72,6 +73,18 @@ export interface LintSettings {
   ruleOptions?: Record<string, Record<string, unknown>>;
   /** Report directives that suppress nothing (default true). */
   reportUnusedDirectives?: boolean;
+  /** How findings quote their simulated gain (docs/timeline.md). */
+  timeline?: TimelineSettings;
+}
+
+/** Settings of the simulated gains quoted in findings. */
+export interface TimelineSettings {
+  /** Quote gains in messages (default true). */
+  gains?: boolean;
+  /** `key=value` assumptions below the code's `copyscope: assume` comments (`bytes=4GiB`). */
+  assume?: string[];
+  /** A validated machine profile (simulate/profile.ts); default: the documented defaults. */
+  profile?: MachineProfile;
 }
 
 export interface LintResult {

@@ -24,6 +24,7 @@ export const createThenJoin: Rule = {
   summary: 'A thread is joined right after it is created, so nothing runs alongside it.',
   defaultSeverity: 'info',
   fix: 'none',
+  scenario: 'create-then-join→direct-call',
   messages: {
     once: "thread '{{routine}}' is joined right after it is created, with no work in '{{fn}}' in between: nothing overlaps with it, so the thread only adds the cost of creating and joining it (tens of microseconds); call '{{routine}}' directly or move independent work before the join",
     loop: "each iteration creates thread '{{routine}}' and joins it before the next one starts: the threads never run together; create all of them first and join them in a second loop",
