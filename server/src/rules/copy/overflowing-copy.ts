@@ -41,6 +41,8 @@ const CHECKED: Record<string, { dst?: 'exact' | 'upTo'; src?: 'exact' }> = {
   fwrite: { src: 'exact' },
 };
 
+const CHECKED_NAMES: ReadonlySet<string> = new Set(Object.keys(CHECKED));
+
 export const overflowingCopy: Rule = {
   id: 'copy/overflowing-copy',
   summary: 'A constant byte count is larger than the object a copy writes or reads.',
@@ -56,10 +58,10 @@ export const overflowingCopy: Rule = {
   candidates: /\b(?:mem(?:p?cpy|move|set)|bzero|strncpy|v?snprintf|fgets|p?read(?:64)?|recv(?:from)?|fread|p?write(?:64)?|send(?:to)?|fwrite)\s*\((?:[^;]*?,)?\s*(?:\(\s*(?:size_t|int|unsigned)\s*\)\s*)?(?:\d|[A-Z_][A-Z0-9_]*\b(?!\s*\()|sizeof\b(?!\s*\(?\s*\*))/,
   check(ctx) {
     for (const fn of ctx.functions()) {
-      for (const site of fn.calls) {
-        const how = site.name ? CHECKED[site.name] : undefined;
+      // Only the checked calls are lowered: the rest of the body is never needed here.
+      for (const call of fn.callsTo(CHECKED_NAMES)) {
+        const how = call.name ? CHECKED[call.name] : undefined;
         if (!how) continue;
-        const call = site.call;
         const effect = apiEffect(call.name)!;
         const count = byteCount(call, effect, fn);
         // A count that does not fold to a constant cannot be judged.
