@@ -5,7 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../../package.json';
 import { lintCommand } from './commands/lint';
+import { calibrateCommand, validateCommand } from './commands/calibration';
 import { rulesCommand } from './commands/rules';
+import { timelineCommand } from './commands/timeline';
 import { UsageError, type CliIO } from './io';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -47,6 +49,41 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((options: { format: string }) => {
       exitCode = rulesCommand(options, io);
+    });
+
+  program
+    .command('timeline')
+    .description('simulate a function or loop as written and with the suggested change: JSON, SVG or HTML')
+    .argument('<file>', 'a C file')
+    .option('--function <name>', 'the function to simulate (its main loop, or the loop of its first finding)')
+    .option('--line <n>', 'the loop (or finding) at this 1-based line')
+    .option('--profile <file>', 'machine profile JSON (from copyscope calibrate); default: the documented defaults')
+    .option('--assume <key=value>', 'an assumption such as bytes=4GiB, fd(out)=pipe, cache=warm (repeatable; overrides the code\'s comments)', collect)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'svg', 'html']).default('json'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--width <pixels>', 'width of the SVG (default 960)')
+    .action(async (file: string, options) => {
+      exitCode = await timelineCommand(file, options, io);
+    });
+
+  program
+    .command('calibrate')
+    .description('measure this machine with bundled C microbenchmarks (compiled with cc) and write a profile')
+    .option('-o, --output <file>', 'write the profile here instead of stdout')
+    .option('--name <name>', 'the profile\'s name', 'calibrated')
+    .option('--compiler <cc>', 'the C compiler to use', 'cc')
+    .action(async (options) => {
+      exitCode = await calibrateCommand(options, io);
+    });
+
+  program
+    .command('validate')
+    .description('run reference program pairs on this machine and compare measured with predicted speedups')
+    .option('--profile <file>', 'machine profile JSON to predict with (default: the documented defaults)')
+    .option('--compiler <cc>', 'the C compiler to use', 'cc')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options) => {
+      exitCode = await validateCommand(options, io);
     });
 
   try {
