@@ -283,11 +283,11 @@ function build(fn: FunctionModel): AsyncModel | undefined {
         const key = derefKey(control, b.aliases);
         if (!key) continue;
         const symbol = ownerOf(control, fn);
-        const op = role.op ?? lioOpcode(key, fn, bufferAssignments);
+        const op = role.op ?? lioOpcode(key, bufferAssignments);
         const request: AsyncRequest = {
           index: b.requests.length, api: 'aio', op, call: site.call, node, key, control,
           controlSymbol: symbol, controlOnStack: !key.startsWith('*') && isStackObject(symbol, fn),
-          keyVars: keyVariables(control), buffer: bufferFor(key, site.call.range.start, bufferAssignments, fn, b.aliases),
+          keyVars: keyVariables(control), buffer: bufferFor(key, site.call.range.start, bufferAssignments, fn),
           ring: undefined, synchronous,
         };
         b.requests.push(request);
@@ -434,7 +434,7 @@ function collectBufferAssignments(fn: FunctionModel, aliases: Map<string, string
   return out.sort((a, b) => a.at - b.at);
 }
 
-function bufferFor(key: string, at: number, assignments: BufferAssignment[], fn: FunctionModel, aliases: Map<string, string>): RequestBuffer | undefined {
+function bufferFor(key: string, at: number, assignments: BufferAssignment[], fn: FunctionModel): RequestBuffer | undefined {
   let chosen: BufferAssignment | undefined;
   for (const a of assignments) {
     if (a.opcode !== undefined || a.owner !== key || a.at > at) continue;
@@ -447,7 +447,6 @@ function bufferFor(key: string, at: number, assignments: BufferAssignment[], fn:
     const fieldKey = key.startsWith('*') ? `${key.slice(1)}->aio_buf` : `${key}.aio_buf`;
     return { expr: chosen.value, key: fieldKey, root: undefined, symbol: undefined, onStack: false, range: chosen.range };
   }
-  void aliases;
   return describeBuffer(chosen.value, chosen.range, fn);
 }
 
@@ -471,8 +470,7 @@ export function describeBuffer(e: Expr, range: Range, fn: FunctionModel): Reques
   return { expr: e, key: exprKey(x), root: root?.name, symbol, onStack, range };
 }
 
-function lioOpcode(key: string, fn: FunctionModel, assignments: BufferAssignment[]): 'read' | 'write' | undefined {
-  void fn;
+function lioOpcode(key: string, assignments: BufferAssignment[]): 'read' | 'write' | undefined {
   const op = [...assignments].reverse().find((a) => a.opcode !== undefined && a.owner === key)?.opcode;
   return op === KNOWN_CONSTANTS.LIO_READ ? 'read' : op === KNOWN_CONSTANTS.LIO_WRITE ? 'write' : undefined;
 }

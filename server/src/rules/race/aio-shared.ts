@@ -69,7 +69,6 @@ export function bufferAccesses(top: Expr, key: string): BufferAccess[] {
 
 function classify(mention: Expr, parents: readonly Expr[]): BufferAccess | undefined {
   let child: Expr = mention;
-  let pointer = true; // the value in hand designates the buffer (not an element of it)
   let element: Expr | undefined;
   for (let i = parents.length - 1; i >= 0; i--) {
     const p = parents[i]!;
@@ -79,7 +78,6 @@ function classify(mention: Expr, parents: readonly Expr[]): BufferAccess | undef
       if (p.kind === 'update') return { use: 'write', range: element.range };
       if (p.kind === 'unary' && p.op === '&') {
         element = undefined;
-        pointer = true;
         child = p;
         continue;
       }
@@ -109,19 +107,16 @@ function classify(mention: Expr, parents: readonly Expr[]): BufferAccess | undef
       case 'index':
         if (p.object !== child) return undefined; // used as an index: not a buffer access
         element = p;
-        pointer = false;
         child = p;
         continue;
       case 'field':
         if (p.object !== child) return undefined;
         element = p;
-        pointer = false;
         child = p;
         continue;
       case 'unary':
         if (p.op === '*') {
           element = p;
-          pointer = false;
           child = p;
           continue;
         }
@@ -145,7 +140,6 @@ function classify(mention: Expr, parents: readonly Expr[]): BufferAccess | undef
     }
   }
   if (element) return { use: 'read', range: element.range };
-  void pointer;
   return undefined;
 }
 
