@@ -89,8 +89,11 @@ function contextFor(rule: Rule, file: FileModel, text: string, settings: LintSet
 }
 
 function matches(rule: Rule, entry: FunctionEntry): boolean {
-  rule.candidates.lastIndex = 0;
-  return rule.candidates.test(entry.text);
+  const patterns = Array.isArray(rule.candidates) ? rule.candidates : [rule.candidates as RegExp];
+  return patterns.every((p) => {
+    p.lastIndex = 0;
+    return p.test(entry.text);
+  });
 }
 
 function toFinding(rule: Rule, severity: Severity, r: Report): Finding {

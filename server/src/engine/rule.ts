@@ -59,7 +59,11 @@ export interface Rule {
    * themselves. Every zerocopy/ and overlap/ rule has one (a test checks).
    */
   scenario?: string;
-  /** A function is analysed only when its text matches (a cheap pre-filter). */
-  candidates: RegExp;
+  /**
+   * A function is analysed only when its text matches (a cheap pre-filter).
+   * With several expressions all must match, tried in order: put a plain
+   * keyword first so that an expensive pattern runs only where it can match.
+   */
+  candidates: RegExp | readonly RegExp[];
   check(ctx: RuleContext): void;
 }

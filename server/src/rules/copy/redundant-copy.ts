@@ -17,7 +17,7 @@ import type { FunctionModel, VarSymbol } from '../../model/functionModel';
 import type { LoopStmt, Range, TypeRef } from '../../model/ir';
 import { isLoop } from '../../model/ir';
 import { regionOf } from '../../model/regions';
-import { forEachStmt, stripCasts, type CallSite } from '../../model/walk';
+import { forEachStmt, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { textOf } from '../callArgs';
 
 export const redundantCopy: Rule = {
@@ -31,6 +31,9 @@ export const redundantCopy: Rule = {
   candidates: /\bmemcpy\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {
+      // Cheap first: only a memcpy between two distinct locals can be redundant; most functions have none,
+      // and deciding that needs no lowering of the body.
+      if (!fn.callsTo(MEMCPY).some((call) => mayBeRedundant(call, fn))) continue;
       // A goto can run statements in any order: source order says nothing.
       if (hasGoto(fn)) continue;
       for (const site of fn.calls) {
@@ -50,6 +53,17 @@ export const redundantCopy: Rule = {
     }
   },
 };
+
+const MEMCPY: ReadonlySet<string> = new Set(['memcpy']);
+
+/** The checks of `redundant` that need only the call and the declarations. */
+function mayBeRedundant(call: CallExpr, fn: FunctionModel): boolean {
+  const [dstArg, srcArg] = call.args;
+  if (!dstArg || !srcArg || call.args.length !== 3) return false;
+  const dst = wholeLocal(dstArg, fn);
+  const src = localObject(srcArg, fn);
+  return dst !== undefined && src !== undefined && dst.symbol !== src.symbol && dst.symbol.name !== src.symbol.name && sameObjectType(dst.type, src.type, fn);
+}
 
 interface Redundant {
   dst: VarSymbol;
