@@ -19,8 +19,11 @@ import type { CSyntax, Tree } from '../syntax/treeSitter';
 import { lint } from './lint';
 import type { Finding, LintSettings } from './types';
 
-/** Where to simulate: an offset (UTF-16), a 1-based line, or a function by name. */
-export type TimelineTarget = { offset: number } | { line: number } | { functionName: string };
+/**
+ * Where to simulate: an offset (UTF-16), a 1-based line, or a function by
+ * name; `ruleId` prefers that rule's finding there (opened from a finding).
+ */
+export type TimelineTarget = ({ offset: number } | { line: number } | { functionName: string }) & { ruleId?: string };
 
 export interface TimelineOptions {
   settings?: LintSettings;
@@ -70,10 +73,12 @@ export function timeline(syntax: CSyntax, text: string, target: TimelineTarget, 
 }
 
 function toCodeTarget(text: string, target: TimelineTarget): CodeTarget | undefined {
-  if ('functionName' in target || 'offset' in target) return target;
+  const rule = target.ruleId !== undefined ? { ruleId: target.ruleId } : {};
+  if ('functionName' in target) return { functionName: target.functionName, ...rule };
+  if ('offset' in target) return { offset: target.offset, ...rule };
   const lines = new LineIndex(text);
   if (target.line < 1 || target.line > lines.lineCount) return undefined;
   let offset = lines.lineStart(target.line - 1);
   while (offset < text.length && (text[offset] === ' ' || text[offset] === '\t')) offset++;
-  return { offset };
+  return { offset, ...rule };
 }

@@ -64,6 +64,7 @@ import {
   type LintFilesResult,
 } from './protocol';
 import { SettingsResolver, uriToPath, type EffectiveSettings } from './settings';
+import { registerTimeline } from './timeline';
 
 export interface ServerOptions {
   /** The C syntax (web-tree-sitter + grammar), loaded once by the caller. */
@@ -115,7 +116,21 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     },
   );
 
+  // The timeline request and its code actions (lsp/timeline.ts).
+  const timeline = registerTimeline(connection, {
+    syntax,
+    document: (uri) => {
+      const e = open.get(uri);
+      return e && { text: e.doc.text, version: e.version, tree: e.doc.tree, lines: e.doc.lineIndex };
+    },
+    settings: async (uri) => {
+      const effective = await settings.resolve(uri);
+      return effective.enable && !effective.ignored ? effective.lint : undefined;
+    },
+  });
+
   connection.onInitialize((params: InitializeParams): InitializeResult => {
+    timeline.initialize(params);
     const init = (params.initializationOptions ?? {}) as CopyScopeInitializationOptions;
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
@@ -238,7 +253,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       const findings = result.lint.findings.filter(
         (f) => inRange.has(f) || wanted.has(`${f.ruleId}@${rangeKey(toRange(ctx.lines, f.range))}`),
       );
-      actions.push(...quickFixes(ctx, findings));
+      actions.push(...quickFixes(ctx, findings), ...timeline.codeActions(ctx, findings));
     }
     // Fix-all only when asked for by kind (source actions, codeActionsOnSave).
     if (only && wants(FIX_ALL_KIND)) {

@@ -32,7 +32,8 @@ export interface CodeFinding extends FindingRef {
   functionName?: string;
 }
 
-export type CodeTarget = { offset: number } | { functionName: string } | { finding: CodeFinding };
+/** `ruleId` narrows the findings considered to one rule's (a timeline opened from that finding). */
+export type CodeTarget = { offset: number; ruleId?: string } | { functionName: string; ruleId?: string } | { finding: CodeFinding };
 
 export interface CodeTimelineOptions {
   profile: MachineProfile;
@@ -68,7 +69,10 @@ export function codeTimeline(file: FileModel, findings: readonly CodeFinding[], 
   const fn = file.model(entry);
   if (!fn) return { ok: false, error: `cannot read the function '${entry.name}'` };
 
-  const inFunction = findings.filter((f) => f.range.start >= entry.range.start && f.range.end <= entry.range.end && transformFor(options.scenarioOf(f)));
+  const ruleId = 'finding' in target ? undefined : target.ruleId;
+  const inFunction = findings.filter(
+    (f) => f.range.start >= entry.range.start && f.range.end <= entry.range.end && transformFor(options.scenarioOf(f)) && (ruleId === undefined || f.ruleId === ruleId),
+  );
   let finding: CodeFinding | undefined;
   let loop: LoopStmt | undefined;
   if ('finding' in target) {
