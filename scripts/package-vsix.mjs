@@ -54,9 +54,15 @@ function stageFiles() {
   }
   mkdirSync(join(stage, 'dist'), { recursive: true });
   // What the extension runs: the client, the language server and the grammar
-  // wasm files (the CLI and its lint worker are not used by the extension).
+  // wasm files, and the CLI with the calibration C sources for "Calibrate
+  // Machine Profile" and "Validate Timeline Predictions" (the lint worker is
+  // not used by the extension).
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (/\.wasm$/.test(f) || f === 'client.js' || f === 'server.js') copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
+    if (/\.wasm$/.test(f) || f === 'client.js' || f === 'server.js' || f === 'cli.js') copyFileSync(join(root, 'dist', f), join(stage, 'dist', f));
+  }
+  mkdirSync(join(stage, 'server', 'calibration'), { recursive: true });
+  for (const f of readdirSync(join(root, 'server', 'calibration'))) {
+    if (/\.[ch]$/.test(f)) copyFileSync(join(root, 'server', 'calibration', f), join(stage, 'server', 'calibration', f));
   }
   // The .copyscope.json schema, for the manifest's jsonValidation.
   copyFileSync(join(root, 'server', 'src', 'engine', 'config.schema.json'), join(stage, 'dist', 'copyscope.schema.json'));

@@ -5,9 +5,11 @@
  * "Lint Workspace" (files found by VS Code, analysed by the server, shown with
  * a progress notification) and "Restart Language Server".
  *
- * Invariants: this is the only code importing `vscode`; it holds no analysis
+ * Invariants: client/src is the only code importing `vscode`; it holds no analysis
  * logic (everything about C goes through the server); it runs no programs
- * other than the server itself, so it behaves the same in untrusted workspaces.
+ * other than the server itself, except the timeline's calibration commands,
+ * which only run in trusted workspaces (timeline/calibration.ts). The timeline
+ * panel and its commands are registered by timeline/index.ts.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -25,6 +27,8 @@ import {
   type LintFilesParams,
   type LintFilesResult,
 } from '../../server/src/lsp/protocol';
+import type { TimelineInitializationOptions } from '../../server/src/lsp/timelineProtocol';
+import { registerTimeline } from './timeline';
 
 const C_FILES = '**/*.{c,h}';
 const BATCH = 25;
@@ -44,7 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const initializationOptions: CopyScopeInitializationOptions = { trusted: vscode.workspace.isTrusted };
+  const initializationOptions: CopyScopeInitializationOptions & TimelineInitializationOptions = { trusted: vscode.workspace.isTrusted, showTimeline: true };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'c' },
@@ -72,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('copyscope.lintWorkspace', () => lintWorkspace(lc, output)),
   );
+  registerTimeline(context, lc, output);
   updateStatus();
   await lc.start();
   updateStatus();

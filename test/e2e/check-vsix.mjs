@@ -55,6 +55,7 @@ const ALLOWED = [
   /^extension\/dist\/[^/]+\.(js|wasm)$/,
   /^extension\/dist\/copyscope\.schema\.json$/,
   /^extension\/media\/.+/,
+  /^extension\/server\/calibration\/[^/]+\.[ch]$/,
   /^extension\/syntaxes\/.+\.json$/,
   /^extension\/(readme|README)\.md$/,
   /^extension\/(LICENSE|LICENSE\.md|LICENSE\.txt|license\.txt|license\.md)$/,
@@ -71,6 +72,10 @@ const required = [
   'extension/dist/tree-sitter-c.wasm',
   'extension/dist/copyscope.schema.json',
   'extension/syntaxes/copyscope-directive.tmLanguage.json',
+  'extension/dist/cli.js',
+  'extension/media/timeline.js',
+  'extension/media/timeline.css',
+  'extension/server/calibration/common.h',
 ];
 // The README and LICENSE go in whenever the repository has them.
 if (existsSync(join(repo, 'README.md'))) required.push('extension/readme.md');
