@@ -4,7 +4,8 @@
 // open the folder, open a C file, see the finding as a squiggle, in the
 // Problems panel and in the hover, apply the quick fix and check the file's
 // text, run "Disable ... for this line" and see the finding go, then "Lint
-// Workspace" for a file that was never opened. Each step is one test with a
+// Workspace" for a file that was never opened, and open the timeline from a
+// zero-copy finding and read its summary inside the webview. Each step is one test with a
 // screenshot in $SHOTS; the last line is "N passed, M failed".
 //
 // Env: CS_URL (code-server), WORK_DIR (fresh copy of test/e2e/workspace),
@@ -28,6 +29,26 @@ const SHIFT = path.join(WORK_DIR, 'shift.c');
 const ORIGINAL = fs.readFileSync(SHIFT, 'utf8');
 const AFTER_FIX = ORIGINAL.replace('memcpy(buf, buf + 1', 'memmove(buf, buf + 1');
 const AFTER_DISABLE = AFTER_FIX.replace('    memcpy(p + 2', `    // copyscope-disable-next-line ${RULE}\n    memcpy(p + 2`);
+
+// The timeline step's file: written when the step runs, so the earlier steps' counts are unchanged.
+const RELAY = path.join(WORK_DIR, 'relay.c');
+const RELAY_TEXT = [
+  '#include <unistd.h>',
+  '',
+  '/* Relays one descriptor to another through a buffer. */',
+  'int relay(int in, int out)',
+  '{',
+  '    char buf[65536];',
+  '    ssize_t n;',
+  '    while ((n = read(in, buf, sizeof buf)) > 0) {',
+  '        if (write(out, buf, n) != n)',
+  '            return -1;',
+  '    }',
+  '    return n < 0 ? -1 : 0;',
+  '}',
+  '',
+].join('\n');
+const RELAY_LOOP_LINE = RELAY_TEXT.split('\n').findIndex((l) => l.includes('while ((n = read')) + 1;
 
 fs.mkdirSync(SHOTS, { recursive: true });
 const t0 = Date.now();
@@ -275,6 +296,36 @@ try {
     const onDisk = fs.readFileSync(SHIFT, 'utf8');
     assert.ok(onDisk.startsWith(expected) && onDisk.slice(expected.length).trim() === '', JSON.stringify(onDisk));
     await page.locator('.statusbar-item', { hasText: 'CopyScope: 0' }).first().waitFor({ timeout: 15000 });
+  });
+
+  await step(page, 'timeline-from-a-finding', async () => {
+    // A relay loop in a new file: its finding offers "Show timeline: ...", whose
+    // panel (a webview, two iframes deep) simulates the loop with and without sendfile.
+    fs.writeFileSync(RELAY, RELAY_TEXT);
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('relay.c');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'relay.c' }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 60000 });
+    await quickFix(page, 'while ((n = read(in', 'Show timeline');
+    const webview = page.frameLocator('iframe.webview').last().frameLocator('iframe#active-frame');
+    const summary = webview.locator('.summary');
+    await summary.waitFor({ timeout: 60000 });
+    const text = await summary.innerText();
+    assert.match(text, new RegExp(`'relay', line ${RELAY_LOOP_LINE}`));
+    assert.match(text, /Estimated time\s+\S+ m?s\s+\S+ m?s/);
+    assert.match(text, /CPU copies\s+[\d,]+ \(\S+ [GM]iB\)\s+0 \(0 B\)/);
+    assert.match(text, /User\/kernel switches/);
+    assert.match(text, /zerocopy\/read-write-loop/);
+    assert.match(text, /Simulated gain: .*less CPU time/);
+    assert.ok((await webview.locator('svg .lane-title').count()) >= 4, 'lanes of both schedules');
+    log(`timeline summary: ${text.split('\n').filter((l) => /Estimated time|Simulated gain/.test(l)).join(' | ')}`);
+    // Enter on a span reveals its source: the write() call gets selected in the editor.
+    await webview.locator('rect.span.k-syscall[aria-label^="write()"]').first().focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${RELAY_LOOP_LINE + 1}, Col \\d+ \\(\\d+ selected\\)`) }).first().waitFor({ timeout: 15000 });
   });
 } finally {
   fs.writeFileSync(path.join(SHOTS, 'browser-console.log'), `${consoleLines.join('\n')}\n`);
