@@ -157,6 +157,33 @@ describe('transformations, per rule family', () => {
     expect(t.subject!.gain).toMatch(/2 fewer CPU copies and 2 fewer user\/kernel switches per 64 KiB chunk/);
   });
 
+  it('zerocopy/read-write-loop through a cursor (partial writes): the write still pairs with its read', async () => {
+    const t = await simulateCode(`
+long copy_counting(int in, int out) {
+    char buf[4096];
+    long total = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        char *p = buf;
+        ssize_t left = n;
+        while (left > 0) {
+            ssize_t w = write(out, p, left);
+            if (w < 0)
+                return -1;
+            p += w;
+            left -= w;
+        }
+        total += n;
+    }
+    return total;
+}
+`, { functionName: 'copy_counting' }, ['bytes=4MiB']);
+    expect(t.subject!.change?.ruleId).toBe('zerocopy/read-write-loop');
+    expect(t.comparison!.cpuCopiesSaved).toBe(2 * 1024);
+  });
+
   it('zerocopy/read-write-loop between two files → copy_file_range', async () => {
     const t = await simulateCode(`
 int copy_file(const char *from, const char *to) {

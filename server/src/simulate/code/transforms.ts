@@ -69,7 +69,9 @@ function replaceRelay(plan: LoopPlan, finding: FindingRef, kind: 'sendfile' | 's
     const w = findWrite(steps, finding);
     if (!w) continue;
     const wi = steps.indexOf(w);
-    const r = [...steps.slice(0, wi)].reverse().find((s): s is ReadStep => s.kind === 'read' && (w.buffer === undefined || s.buffer === undefined || s.buffer === w.buffer));
+    const before = [...steps.slice(0, wi)].reverse().filter((s): s is ReadStep => s.kind === 'read');
+    // The read into the buffer the write sends, else (a cursor the plan could not trace) the nearest read.
+    const r = before.find((s) => w.buffer !== undefined && s.buffer === w.buffer) ?? before[0];
     if (!r) continue;
     const fdIn: Fd = r.fd;
     const fdOut: Fd = w.fd;
