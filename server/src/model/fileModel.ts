@@ -109,14 +109,15 @@ export class FileModel implements NameTypes {
         return;
       }
       case 'function_definition': {
-        const d = declare(node, node.childForFieldName('type'), node.childForFieldName('declarator'));
-        if (!d.name) return;
-        const entry: FunctionEntry = { name: d.name, range: rangeOf(node), text: this.text.slice(node.startIndex, node.endIndex) };
+        const typeNode = node.childForFieldName('type');
+        const name = this.functionName(node, typeNode);
+        if (!name) return;
+        const entry: FunctionEntry = { name, range: rangeOf(node), text: this.text.slice(node.startIndex, node.endIndex) };
         this.functions.push(entry);
         this.functionNodes.set(entry, node);
-        this.declaredFunctions.add(d.name);
-        if (!this.byName.has(d.name)) this.byName.set(d.name, entry);
-        this.typeSpecifiers(node.childForFieldName('type'));
+        this.declaredFunctions.add(name);
+        if (!this.byName.has(name)) this.byName.set(name, entry);
+        this.typeSpecifiers(typeNode);
         return;
       }
       case 'declaration': {
@@ -152,6 +153,21 @@ export class FileModel implements NameTypes {
       default:
         return;
     }
+  }
+
+  /**
+   * A defined function's name. Most declarators read `name(params)` or
+   * `*name(params)`, which the source text answers without walking the
+   * declarator node by node (every node access is a wasm call); anything else
+   * goes through `declare`.
+   */
+  private functionName(node: SyntaxNode, typeNode: SyntaxNode | null): string | undefined {
+    const declarator = node.childForFieldName('declarator');
+    if (!declarator) return undefined;
+    const head = this.text.slice(declarator.startIndex, Math.min(declarator.endIndex, declarator.startIndex + 256));
+    const simple = /^[\s*]*(?:(?:const|volatile|restrict)\s+)*([A-Za-z_]\w*)\s*\(/.exec(head);
+    if (simple) return simple[1];
+    return declare(node, typeNode, declarator).name;
   }
 
   private addGlobal(v: GlobalSymbol): void {

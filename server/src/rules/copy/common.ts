@@ -11,6 +11,7 @@ import type { Expr, TypeRef } from '../../model/ir';
 import { regionOf } from '../../model/regions';
 import { stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
+import { perText } from '../../model/textFacts';
 
 /** True when `e`'s text can stand as an operand of `*` or `-` without parentheses. */
 export function isPrimary(e: Expr): boolean {
@@ -26,19 +27,6 @@ export function isPrimary(e: Expr): boolean {
 export function operandText(text: string, e: Expr): string {
   const source = text.slice(e.range.start, e.range.end);
   return isPrimary(e) && !/^\(.*\)$/s.test(source) ? source : `(${source})`;
-}
-
-/** Facts about the file's text, computed once per text (the last text seen: rules run file by file). */
-let cachedText: string | undefined;
-const cachedFacts = new Map<string, unknown>();
-
-function perText<T>(text: string, key: string, compute: () => T): T {
-  if (text !== cachedText) {
-    cachedText = text;
-    cachedFacts.clear();
-  }
-  if (!cachedFacts.has(key)) cachedFacts.set(key, compute());
-  return cachedFacts.get(key) as T;
 }
 
 /**

@@ -11,6 +11,7 @@ import { forEachWithParents, type AsyncModel, type AsyncRequest } from '../../mo
 import type { Expr, Range } from '../../model/ir';
 import { exprKey } from '../../model/regions';
 import { stripCasts, type CallExpr } from '../../model/walk';
+import { lineOf as lineOfOffset } from '../../model/textFacts';
 
 /** Candidate filter: functions that start an AIO or io_uring request. */
 export const SUBMITS = /\b(aio_(read|write|fsync)(64)?|lio_listio(64)?|io_uring_prep_\w+)\s*\(/;
@@ -33,9 +34,7 @@ export function slice(text: string, range: Range): string {
 
 /** 1-based line of an offset. */
 export function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return lineOfOffset(text, offset);
 }
 
 export type BufferUse = 'read' | 'write' | 'free' | 'pass';

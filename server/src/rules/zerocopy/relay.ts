@@ -36,6 +36,7 @@ import type { Expr, LoopStmt, Range, Stmt } from '../../model/ir';
 import { exprKey, linearIsConstant, regionOf } from '../../model/regions';
 import { childExprs, forEachExpr, forEachExprIn, forEachStmt, mentions, rootName, sameExpr, stmtExprs, stripCasts, type CallSite } from '../../model/walk';
 import { argByRole } from '../callArgs';
+import { perText } from '../../model/textFacts';
 
 export type RelayFlavour = 'fd' | 'stdio';
 
@@ -578,6 +579,8 @@ const ZERO_COPY_CALL = /\b(sendfile(64)?|copy_file_range|splice|fcopyfile|copyfi
 
 /** Some function of the file both makes a zero-copy call and calls `fn`: `fn` is its fallback. */
 function calledAfterZeroCopy(fn: FunctionModel): boolean {
+  const zeroCopyCallers = perText(fn.file.text, 'zeroCopyCallers', () => fn.file.functions.filter((entry) => ZERO_COPY_CALL.test(entry.text)));
+  if (zeroCopyCallers.length === 0) return false;
   const callsFn = new RegExp(`\\b${escapeRegExp(fn.name)}\\s*\\(`);
-  return fn.file.functions.some((entry) => entry.name !== fn.name && ZERO_COPY_CALL.test(entry.text) && callsFn.test(entry.text));
+  return zeroCopyCallers.some((entry) => entry.name !== fn.name && callsFn.test(entry.text));
 }

@@ -28,6 +28,7 @@ import { childExprs, childStmts, forEachExpr, forEachStmt, mentions, rootName, s
 import { sizeArg, textOf } from '../callArgs';
 import type { Alternative } from './describe';
 import { exitBranches, onExitPath, type Relay } from './relay';
+import { perText } from '../../model/textFacts';
 
 /** The most bytes Linux moves in one sendfile/copy_file_range call. */
 const MAX_PER_CALL = '0x7ffff000';
@@ -278,16 +279,28 @@ function definesNull(text: string): boolean {
  * `before`, unless the file already includes it.
  */
 export function includeEdit(text: string, header: string, before: number, eol: string): TextEdit | undefined {
-  const already = new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*<${header.replace(/[./]/g, '\\$&')}>`, 'm');
-  if (already.test(text)) return undefined;
-  let depth = 0;
+  const already = perText(text, `includes:${header}`, () =>
+    new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*<${header.replace(/[./]/g, '\\$&')}>`, 'm').test(text),
+  );
+  if (already) return undefined;
   let insertAt = 0;
-  const line = /^[^\n]*(\n|$)/gm;
-  for (let m = line.exec(text); m && m.index < before && m[0].length > 0; m = line.exec(text)) {
-    const directive = /^[ \t]*#[ \t]*(\w+)/.exec(m[0])?.[1];
-    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') depth++;
-    else if (directive === 'endif') depth = Math.max(0, depth - 1);
-    else if (directive === 'include' && depth === 0) insertAt = m.index + m[0].length;
+  for (const point of perText(text, 'topLevelIncludeEnds', () => topLevelIncludeEnds(text))) {
+    if (point.lineStart >= before) break;
+    insertAt = point.end;
   }
   return { range: { start: insertAt, end: insertAt }, text: `#include <${header}>${eol}` };
+}
+
+/** Where each unconditional `#include` line ends (outside any `#if`), in file order. */
+function topLevelIncludeEnds(text: string): { lineStart: number; end: number }[] {
+  const out: { lineStart: number; end: number }[] = [];
+  let depth = 0;
+  const directives = /^[ \t]*#[ \t]*(\w+)[^\n]*(\n|$)/gm;
+  for (let m = directives.exec(text); m && m[0].length > 0; m = directives.exec(text)) {
+    const directive = m[1];
+    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') depth++;
+    else if (directive === 'endif') depth = Math.max(0, depth - 1);
+    else if (directive === 'include' && depth === 0) out.push({ lineStart: m.index, end: m.index + m[0].length });
+  }
+  return out;
 }

@@ -27,6 +27,7 @@ import { lineOf, loopAt, mainLoop, planFor } from './fromCode';
 import { lowerPlan } from './lowerPlan';
 import type { LoopPlan } from './plan';
 import { transformFor, type FindingRef } from './transforms';
+import { perText } from '../../model/textFacts';
 
 export interface CodeFinding extends FindingRef {
   functionName?: string;
@@ -70,7 +71,8 @@ export function codeTimeline(file: FileModel, findings: readonly CodeFinding[], 
   if (!fn) return { ok: false, error: `cannot read the function '${entry.name}'` };
 
   const ruleId = 'finding' in target ? undefined : target.ruleId;
-  const inFunction = findings.filter(
+  // Only a timeline opened on a place or a function looks at the other findings (gains run once per finding).
+  const inFunction = 'finding' in target ? [] : findings.filter(
     (f) => f.range.start >= entry.range.start && f.range.end <= entry.range.end && transformFor(options.scenarioOf(f)) && (ruleId === undefined || f.ruleId === ruleId),
   );
   let finding: CodeFinding | undefined;
@@ -124,13 +126,52 @@ export function codeTimeline(file: FileModel, findings: readonly CodeFinding[], 
 function entryFor(file: FileModel, target: CodeTarget): FunctionEntry | undefined {
   if ('functionName' in target) return file.functionNamed(target.functionName);
   const offset = 'offset' in target ? target.offset : target.finding.range.start;
-  return file.functions.find((f) => f.range.start <= offset && offset <= f.range.end);
+  const sorted = functionsByStart(file);
+  const i = lastStartingAtOrBefore(sorted, offset);
+  const f = i >= 0 ? sorted[i] : undefined;
+  return f && offset <= f.range.end ? f : undefined;
+}
+
+/** The file's functions in source order (computed once per file: timelines are built once per finding). */
+const sortedFunctions = new WeakMap<FileModel, FunctionEntry[]>();
+function functionsByStart(file: FileModel): FunctionEntry[] {
+  let sorted = sortedFunctions.get(file);
+  if (!sorted) {
+    sorted = [...file.functions].sort((a, b) => a.range.start - b.range.start);
+    sortedFunctions.set(file, sorted);
+  }
+  return sorted;
+}
+
+/** Index of the last function starting at or before `offset`, or -1. */
+function lastStartingAtOrBefore(sorted: FunctionEntry[], offset: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]!.range.start <= offset) {
+      found = mid;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return found;
 }
 
 /** Settings, then the comments in or above the function, then overrides. */
 function assumptionsFor(file: FileModel, entry: FunctionEntry, options: CodeTimelineOptions): { assumptions: Assumptions; problems: string[] } {
-  const previousEnd = Math.max(0, ...file.functions.filter((f) => f.range.end <= entry.range.start).map((f) => f.range.end));
-  const comments = commentsFor(assumeComments(file.text), entry.range, previousEnd);
+  const sorted = functionsByStart(file);
+  let previousEnd = 0;
+  for (let i = lastStartingAtOrBefore(sorted, entry.range.start - 1); i >= 0; i--) {
+    const f = sorted[i]!;
+    if (f.range.end <= entry.range.start) {
+      previousEnd = f.range.end;
+      break;
+    }
+  }
+  const comments = commentsFor(perText(file.text, 'assumeComments', () => assumeComments(file.text)), entry.range, previousEnd);
   const parsed = parseAssumptions(comments.flatMap((c) => c.items));
   return {
     assumptions: mergeAssumptions(options.assume, parsed.values, options.overrides),

@@ -39,6 +39,7 @@ import type { TextRange } from '../../engine/types';
 import type { MachineProfile } from '../profile';
 import { DEFAULT_ASSUMPTIONS, formatBytes, formatDuration, type Assumptions } from './assumptions';
 import type { Fd, LoopPlan, Step } from './plan';
+import { lineOf as lineOfOffset } from '../../model/textFacts';
 
 /** Calls that are bookkeeping, not work worth simulating. */
 const IGNORED = new Set([
@@ -409,7 +410,7 @@ class PlanBuilder {
       return [{ id: this.id('read'), kind: 'read', api: name, fd, bytes, ...(buffer ? { buffer } : {}), range }];
     }
     if (WRITE_APIS.has(name)) {
-      const buffer = args[1] ? bufferKey(args[1], fn) : undefined;
+      const buffer = args[1] ? this.dataBuffer(bufferKey(args[1], fn), fn) : undefined;
       const mapping = buffer ? this.mappings.get(buffer) : undefined;
       const bytes = this.bytesOf(args[2], fn) ?? mapping?.bytes ?? (buffer ? this.dataBuffers.get(buffer) : undefined) ?? this.objectBytes(args[1], fn) ?? this.defaultChunk(args[1], fn);
       const fd: Fd = name.startsWith('send') ? 'socket' : this.fdKind(args[0], 'out', fn);
@@ -583,8 +584,11 @@ class PlanBuilder {
     if (result) this.varBytes.set(result.key, bytes);
   }
 
-  /** A count expression's value: a constant, `sizeof`, or a variable that holds a count we know. */
-  private bytesOf(e: Expr | undefined, fn: FunctionModel): number | undefined {
+  /**
+   * A count expression's value: a constant, `sizeof`, or a variable that
+   * holds a count we know, directly or through copies (`left = n`).
+   */
+  private bytesOf(e: Expr | undefined, fn: FunctionModel, depth = 0): number | undefined {
     if (!e) return undefined;
     const folded = fn.fold(e);
     if (folded !== undefined && folded > 0) return folded;
@@ -592,9 +596,25 @@ class PlanBuilder {
     forEachExpr(e, (x) => {
       if (known !== undefined) return;
       const key = x.kind === 'ident' || x.kind === 'field' ? exprKey(x) : undefined;
-      if (key !== undefined && this.varBytes.has(key)) known = this.varBytes.get(key);
+      if (key === undefined) return;
+      if (this.varBytes.has(key)) known = this.varBytes.get(key);
+      else if (depth < 3 && fn === this.fn) {
+        const copy = this.assignments().find((a) => a.key === key && a.op === '=' && a.value !== undefined && stripCasts(a.value).kind !== 'call');
+        if (copy) known = this.bytesOf(copy.value, fn, depth + 1);
+      }
     });
     return known;
+  }
+
+  /** A buffer key, or the buffer it is a cursor into (`p = buf` before `write(fd, p, n)`). */
+  private dataBuffer(key: string | undefined, fn: FunctionModel): string | undefined {
+    if (key === undefined || this.dataBuffers.has(key) || fn !== this.fn) return key;
+    for (const a of this.assignments()) {
+      if (a.key !== key || a.op !== '=' || !a.value) continue;
+      const base = bufferKey(a.value, fn);
+      if (base && this.dataBuffers.has(base)) return base;
+    }
+    return key;
   }
 
   /** The size of the object a buffer expression designates (an array, `&var`). */
@@ -833,9 +853,7 @@ function textOf(fn: FunctionModel, e: Expr): string {
 }
 
 export function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return lineOfOffset(text, offset);
 }
 
 /** "read 64 KiB from a file, write it to a socket". */

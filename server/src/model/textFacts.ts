@@ -1,0 +1,26 @@
+/**
+ * Facts about a file's text that several rules ask for, computed once per
+ * text rather than once per finding (which made long files quadratic).
+ *
+ * Invariant: keyed by the text itself; the cache holds only the last text
+ * seen, since rules run file by file, so it never grows.
+ */
+import { LineIndex } from '../syntax/lineIndex';
+
+let cachedText: string | undefined;
+const cachedFacts = new Map<string, unknown>();
+
+/** `compute()` once per (text, key). */
+export function perText<T>(text: string, key: string, compute: () => T): T {
+  if (text !== cachedText) {
+    cachedText = text;
+    cachedFacts.clear();
+  }
+  if (!cachedFacts.has(key)) cachedFacts.set(key, compute());
+  return cachedFacts.get(key) as T;
+}
+
+/** 1-based line of an offset. */
+export function lineOf(text: string, offset: number): number {
+  return perText(text, 'lineIndex', () => new LineIndex(text)).positionAt(offset).line + 1;
+}
