@@ -326,6 +326,12 @@ try {
     await webview.locator('rect.span.k-syscall[aria-label^="write()"]').first().focus();
     await page.keyboard.press('Enter');
     await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${RELAY_LOOP_LINE + 1}, Col \\d+ \\(\\d+ selected\\)`) }).first().waitFor({ timeout: 15000 });
+    // The panel follows the code: a smaller buffer is simulated again with smaller chunks.
+    await cursorOnLine(page, 'char buf[65536];');
+    await page.keyboard.press('End');
+    for (let i = 0; i < '65536];'.length; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.type('4096];');
+    await webview.locator('.summary .gain', { hasText: 'per 4 KiB chunk' }).waitFor({ timeout: 30000 });
   });
 } finally {
   fs.writeFileSync(path.join(SHOTS, 'browser-console.log'), `${consoleLines.join('\n')}\n`);
