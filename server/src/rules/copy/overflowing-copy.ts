@@ -49,9 +49,9 @@ export const overflowingCopy: Rule = {
   defaultSeverity: 'error',
   fix: 'none',
   messages: {
-    dstExact: "'{{callee}}' writes {{count}} bytes into '{{object}}', which has {{size}}: {{over}} bytes past its end are overwritten",
-    dstUpTo: "'{{callee}}' may write up to {{count}} bytes into '{{object}}', which has {{size}}: a long enough input overflows it by {{over}} bytes",
-    srcExact: "'{{callee}}' reads {{count}} bytes from '{{object}}', which has {{size}}: {{over}} bytes past its end are read",
+    dstExact: "'{{callee}}' writes {{count}} bytes into '{{object}}', which has {{size}}: {{over}} past its end {{verb}} overwritten",
+    dstUpTo: "'{{callee}}' may write up to {{count}} bytes into '{{object}}', which has {{size}}: a long enough input overflows it by {{over}}",
+    srcExact: "'{{callee}}' reads {{count}} bytes from '{{object}}', which has {{size}}: {{over}} past its end {{verb}} read",
   },
   // A checked call with an argument that can fold to a constant: a number, an UPPER_CASE name that is not a
   // macro call, or `sizeof` of anything but a dereference (`sizeof *p` sizes a pointer's target: never judged).
@@ -78,7 +78,7 @@ export const overflowingCopy: Rule = {
           const text = fn.file.text;
           ctx.report({
             messageId: role === 'src' ? 'srcExact' : mode === 'exact' ? 'dstExact' : 'dstUpTo',
-            data: { callee: call.name!, count, object: textOf(text, arg), size: plural(object.bytes), over: count - object.bytes },
+            data: { callee: call.name!, count, object: textOf(text, arg), size: plural(object.bytes), over: plural(count - object.bytes), verb: count - object.bytes === 1 ? 'is' : 'are' },
             range: countRange(call, effect),
             related: object.declared ? [{ range: object.declared, message: `'${object.name}' is declared here with ${plural(object.bytes)}` }] : [],
             functionName: fn.name,
