@@ -61,9 +61,13 @@ function overlapOf(call: CallExpr, fn: FunctionModel): Overlap | undefined {
     // Different keys may still alias (two pointer parameters): stay silent.
     if (!src || src.base !== dst.base) continue;
     const distance = linearSub(src.offset, dst.offset);
-    // Two symbolic offsets (`&a[4 + k]`, `&a[8 + j]`) say nothing about their distance: stay silent.
-    if (!linearIsConstant(src.offset) && !linearIsConstant(dst.offset)) {
-      if (!linearIsConstant(distance)) continue;
+    if (!linearIsConstant(distance)) {
+      // Two symbolic offsets (`&a[4 + k]`, `&a[8 + j]`) say nothing about their distance: stay silent.
+      if (!linearIsConstant(src.offset) && !linearIsConstant(dst.offset)) continue;
+      // Copying forward by a symbolic distance (`memcpy(out + off, out, len)`, `&info[i]` from `&info[0]`)
+      // is how patterns and slots are replicated, with the length bounded by the distance: stay silent.
+      // Copying back from a symbolic offset (`memcpy(p->data, p->data + hdr, len)`) is the header-strip idiom.
+      if (linearIsConstant(src.offset)) continue;
     }
     const length = lengthOf(call, fn);
     if (!mayOverlap(distance, length)) continue;
