@@ -85,15 +85,18 @@ function matchLoop(loop: ForStmt, fn: FunctionModel): CopyLoop | undefined {
   // Only `i++`, `++i`, `i += 1`, `i = i + 1`: other steps skip elements.
   if (!test || !isIncrement(loop.update, name)) return undefined;
   const body = singleStatement(loop.body);
+  // A body that does anything but copy one element is not a plain copy.
   if (!body || body.kind !== 'expr') return undefined;
   const copy = elementCopy(body.expr, name, fn);
   if (!copy) return undefined;
   const { dst, src, dstIndex, srcIndex } = copy;
   // The arrays themselves must not depend on the index or change while the loop runs.
   if (mentions(dst, name) || mentions(src, name) || hasSideEffects(dst) || hasSideEffects(src)) return undefined;
+  // A bound that moves with the index or has side effects is not a fixed count.
   if (mentions(test.bound, name) || mentions(start, name) || hasSideEffects(test.bound)) return undefined;
   const dstOffset = indexOffset(dstIndex, name);
   const srcOffset = indexOffset(srcIndex, name);
+  // Indexes other than `i + k` skip, reverse or gather elements.
   if (dstOffset === null || srcOffset === null) return undefined;
   // One array on both sides shifts data within it (`a[i] = a[i + 1]`): not a plain copy.
   if (exprKey(dst) === exprKey(src) || sameStorage(dst, src, fn)) return undefined;
@@ -103,6 +106,7 @@ function matchLoop(loop: ForStmt, fn: FunctionModel): CopyLoop | undefined {
   // Different element types (or unknown ones) mean a conversion, not a copy.
   if (!elementType) return undefined;
   const index = fn.lookup(name, (loop.test ?? loop.body).range.start);
+  // A pointer or floating-point loop variable is not a count.
   if (!index || !isIntegerType(index.type, fn)) return undefined;
   return { index, indexName: name, start, bound: test.bound, inclusive: test.inclusive, dst, src, dstOffset, srcOffset, elementType };
 }
@@ -175,6 +179,7 @@ function elementCopy(e: Expr, name: string, fn: FunctionModel): ElementCopy | un
     const srcElement: Expr = { kind: 'index', object: s.array, index: s.index, range: e.args[1]!.range };
     // The per-element copy must be exactly one element.
     if (!isOneElement(e.args[2]!, dstElement, fn)) return undefined;
+    // Both addresses must move with the loop, or it copies one element again and again.
     if (!mentions(d.index, name) || !mentions(s.index, name)) return undefined;
     return { dst: d.array, src: s.array, dstIndex: d.index, srcIndex: s.index, dstElement, srcElement };
   }

@@ -74,6 +74,7 @@ export const overflowingCopy: Rule = {
           const arg = mode && argIndex >= 0 ? call.args[argIndex] : undefined;
           if (!mode || !arg) continue;
           const object = objectBytes(arg, fn);
+          // An object whose size is not certain, or a count that fits.
           if (!object || count <= object.bytes) continue;
           const text = fn.file.text;
           ctx.report({

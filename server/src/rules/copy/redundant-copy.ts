@@ -78,6 +78,7 @@ function redundant(site: CallSite, fn: FunctionModel): Redundant | undefined {
   if (site.stmt.kind !== 'expr' || site.stmt.expr !== call) return undefined;
   const dst = wholeLocal(dstArg, fn);
   const src = localObject(srcArg, fn);
+  // Not two different plain locals: the copy may be all that keeps the data (a parameter, a static, a shift in place).
   if (!dst || !src || dst.symbol === src.symbol || dst.symbol.name === src.symbol.name) return undefined;
   // Different types: a copy into a typed variable is how C reads unaligned or punned bytes.
   if (!sameObjectType(dst.type, src.type, fn)) return undefined;
@@ -121,6 +122,7 @@ function localObject(arg: ReturnType<typeof stripCasts>, fn: FunctionModel): Loc
   const base = region ? stripCasts(region.baseExpr) : undefined;
   if (!region || !base || base.kind !== 'ident' || !region.symbol) return undefined;
   const symbol = region.symbol;
+  // Statics outlive the call, parameters and globals change behind the function's back, volatiles must be read where they are.
   if (symbol.kind !== 'local' || symbol.isStatic || symbol.type.qualifiers.includes('volatile')) return undefined;
   const type = fn.file.types.resolve(symbol.type);
   const isObject = region.base.startsWith('&') ? type.pointerDepth === 0 : region.baseIsArray;

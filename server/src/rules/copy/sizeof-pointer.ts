@@ -224,10 +224,12 @@ function allocFinding(target: Expr, call: CallExpr, fn: FunctionModel): Report |
   for (const arg of call.args) {
     for (const s of factorSizeofs(arg)) {
       const operand = s.operand ? stripCasts(s.operand) : undefined;
+      // `sizeof` of anything but the pointer being assigned may be meant.
       if (!operand || !sameExpr(operand, target)) continue;
       const declared = fn.typeOf(operand);
       if (!declared) continue;
       const type = fn.file.types.resolve(declared);
+      // Arrays and pointers to pointers are sized right by `sizeof` of themselves.
       if (type.arrayDims.length > 0 || type.pointerDepth !== 1 || type.functionPointer) continue;
       const pointee = fn.file.types.resolve(derefType(type)!);
       // Only a pointer to a struct or union is certainly short-changed; `int *` gets too much, `char *` is unclear.

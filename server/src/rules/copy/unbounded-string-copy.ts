@@ -86,6 +86,7 @@ function copyFinding(site: CallSite, fn: FunctionModel): Report | undefined {
     };
   }
   if (srcMax !== undefined) {
+    // The source fits.
     if (srcMax <= object.bytes) return undefined;
     // No fix: truncating a literal that never fits is not what anyone wants; the buffer must grow.
     if (isLiteralLike(src)) return { messageId: 'tooLong', data: { ...data, length: srcMax }, range: call.range };
@@ -122,6 +123,7 @@ function formatFinding(site: CallSite, fn: FunctionModel): Report | undefined {
   if (bounds.some((b) => b === undefined)) return undefined;
   const unbounded = bounds.find((b) => b!.max === undefined);
   const bound: FormatBound = unbounded ?? { max: Math.max(...bounds.map((b) => b!.max!)), min: Math.max(...bounds.map((b) => b!.min)) };
+  // The widest output fits.
   if (bound.max !== undefined && bound.max <= object.bytes) return undefined;
   // Only numbers make it too long, and only large ones: the values' range decides, which is not known here.
   if (bound.max !== undefined && bound.min <= object.bytes) return undefined;
@@ -542,7 +544,9 @@ function fixesFor(site: CallSite, dst: Expr, object: ObjectBytes, fn: FunctionMo
   const call = site.call;
   const text = fn.file.text;
   const d = stripCasts(dst);
+  // The replacements return something else: only when the call's value is unused.
   if (site.stmt.kind !== 'expr' || site.stmt.expr !== call) return [];
+  // `sizeof dst` is the buffer's size only for a plain array name at offset 0.
   if ((d.kind !== 'ident' && d.kind !== 'field') || !object.whole || d !== dst) return [];
   const dstText = textOf(text, dst);
   const rest = (from: number): string => text.slice(call.args[from]!.range.start, call.args[call.args.length - 1]!.range.end);
