@@ -25,7 +25,7 @@ import { apiEffect, type Access as ArgAccess } from './apiEffects';
 import type { FunctionModel, VarSymbol } from './functionModel';
 import type { Expr, Stmt, TypeRef } from './ir';
 import { derefType } from './constants';
-import { forEachStmt, stmtExprs, type CallExpr } from './walk';
+import { childExprs, forEachStmt, stmtExprs, type CallExpr } from './walk';
 
 export type AccessKind = 'read' | 'write' | 'readwrite' | 'escape';
 export type AccessTarget = 'self' | 'pointee';
@@ -150,19 +150,9 @@ function visitTree(root: Expr, stmt: Stmt, fn: FunctionModel, resolve: (name: st
   }
 }
 
-/** Sub-expressions that are evaluated (everything but `sizeof` operands, which are skipped above). */
+/** Sub-expressions that are evaluated: everything but `sizeof` operands. */
 function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'call': return [e.callee, ...e.args];
-    case 'field': return [e.object];
-    case 'index': return [e.object, e.index];
-    case 'unary': case 'update': case 'cast': return [e.operand];
-    case 'binary': case 'assign': return [e.left, e.right];
-    case 'cond': return e.then ? [e.test, e.then, e.otherwise] : [e.test, e.otherwise];
-    case 'comma': return e.exprs;
-    case 'init': return e.items;
-    default: return [];
-  }
+  return e.kind === 'sizeof' ? [] : childExprs(e);
 }
 
 function classify(ident: Extract<Expr, { kind: 'ident' }>, symbol: VarSymbol, stmt: Stmt, parents: Map<Expr, Expr>, fn: FunctionModel): VarAccess {
