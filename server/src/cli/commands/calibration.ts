@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { runCalibrate, runValidate } from '../calibration';
 import { UsageError, type CliIO } from '../io';
-import { writeFileAtomic } from '../output';
+import { emitOutput } from '../output';
 import { defaultProfile } from '../../simulate/profile';
 import { loadProfile } from './timeline';
 
@@ -32,16 +32,8 @@ export async function calibrateCommand(options: CalibrateCommandOptions, io: Cli
     return 2;
   }
   const json = `${JSON.stringify(result.profile, null, 2)}\n`;
-  if (!options.output) {
-    io.stdout(json);
-    return 0;
-  }
-  try {
-    writeFileAtomic(resolve(io.cwd, options.output), json);
-  } catch (error) {
-    io.stderr(`copyscope: cannot write ${options.output}: ${(error as Error).message}\n`);
-    return 2;
-  }
+  if (!emitOutput(io, options.output, json)) return 2;
+  if (!options.output) return 0;
   log(`wrote the profile to ${options.output}; use it with --profile ${options.output} (CLI) or the copyscope.timeline.profile setting (VS Code)`);
   return 0;
 }

@@ -14,7 +14,7 @@ import { formatJson } from '../formatters/json';
 import { formatSarif } from '../formatters/sarif';
 import { formatText } from '../formatters/text';
 import type { FileJob, FileOutcome, FixMode } from '../lintFile';
-import { writeFileAtomic } from '../output';
+import { emitOutput, writeFileAtomic } from '../output';
 import { Progress } from '../progress';
 import { countFindings, type RunReport, type SkippedFile } from '../report';
 import { runJobs } from '../runner';
@@ -137,16 +137,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   const report: RunReport = { cwd: io.cwd, files, skipped, version: io.version };
   const rendered =
     options.format === 'json' ? formatJson(report) : options.format === 'sarif' ? formatSarif(report) : formatText(report, options.output === undefined && options.color !== false && io.stdoutIsTTY);
-  if (options.output) {
-    try {
-      writeFileAtomic(resolve(io.cwd, options.output), rendered);
-    } catch (error) {
-      io.stderr(`copyscope: cannot write ${options.output}: ${(error as Error).message}\n`);
-      return 2;
-    }
-  } else {
-    io.stdout(rendered);
-  }
+  if (!emitOutput(io, options.output, rendered)) return 2;
   if (internalErrors > 0) return 2;
   const counts = countFindings(report);
   if (counts.errors > 0) return 1;

@@ -18,7 +18,7 @@ import { validateProfile, type MachineProfile } from '../../simulate/profile';
 import { renderTimelineHtml, renderTimelineSvg } from '../../simulate/render';
 import { LineIndex } from '../../syntax/lineIndex';
 import { UsageError, type CliIO } from '../io';
-import { writeFileAtomic } from '../output';
+import { emitOutput } from '../output';
 
 export interface TimelineCommandOptions {
   function?: string;
@@ -70,16 +70,7 @@ export async function timelineCommand(file: string, options: TimelineCommandOpti
       ? `${renderTimelineSvg(result.timeline, { lineOf, styles, ...(width ? { width } : {}) })}\n`
       : renderTimelineHtml(result.timeline, { lineOf, styles, title, ...(width ? { width } : {}) });
   }
-  if (options.output) {
-    try {
-      writeFileAtomic(resolve(io.cwd, options.output), rendered);
-    } catch (error) {
-      io.stderr(`copyscope: cannot write ${options.output}: ${(error as Error).message}\n`);
-      return 2;
-    }
-  } else {
-    io.stdout(rendered);
-  }
+  if (!emitOutput(io, options.output, rendered)) return 2;
   return 0;
 }
 
