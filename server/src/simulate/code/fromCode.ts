@@ -39,7 +39,7 @@ import type { TextRange } from '../../engine/types';
 import type { MachineProfile } from '../profile';
 import { DEFAULT_ASSUMPTIONS, formatBytes, formatDuration, type Assumptions } from './assumptions';
 import type { Fd, LoopPlan, Step } from './plan';
-import { lineOf as lineOfOffset } from '../../model/textFacts';
+import { lineOf } from '../../model/textFacts';
 
 /** Calls that are bookkeeping, not work worth simulating. */
 const IGNORED = new Set([
@@ -852,9 +852,8 @@ function textOf(fn: FunctionModel, e: Expr): string {
   return fn.file.text.slice(e.range.start, e.range.end).replace(/\s+/g, ' ');
 }
 
-export function lineOf(text: string, offset: number): number {
-  return lineOfOffset(text, offset);
-}
+/** 1-based line of an offset (computed once per text). */
+export { lineOf };
 
 /** "read 64 KiB from a file, write it to a socket". */
 export function describeSteps(steps: Step[]): string {
