@@ -24,8 +24,10 @@ export type ConfigResult = { ok: true; config: CopyScopeConfig } | { ok: false; 
 
 export const configSchema = schema;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateSchema = ajv.compile(schema);
+// Compiled on first use: compiling the schema takes about 40 ms, which a
+// run without configuration files (and every CLI start-up) need not pay.
+let compiledSchema: ReturnType<Ajv['compile']> | undefined;
+const schemaValidator = (): ReturnType<Ajv['compile']> => (compiledSchema ??= new Ajv({ allErrors: true, strict: false }).compile(schema));
 const KNOWN = new Set(registry.map((r) => r.id));
 
 /** Parses and validates the text of a configuration file. */
@@ -40,6 +42,7 @@ export function parseConfigText(text: string, sourceName: string): ConfigResult 
 }
 
 export function validateConfig(json: unknown, sourceName: string): ConfigResult {
+  const validateSchema = schemaValidator();
   if (!validateSchema(json)) {
     return { ok: false, errors: dedupeErrors(validateSchema.errors ?? []).map((e) => `${sourceName}: ${describeError(e)}`) };
   }
