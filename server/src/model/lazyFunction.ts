@@ -82,21 +82,48 @@ function declarationsIn(fn: SyntaxNode): ScopedDecl[] {
   return out;
 }
 
+/** One pattern per set of callee names (rules ask for the same sets in every function). */
+const callPatterns = new Map<string, RegExp>();
+
 function callsIn(fn: SyntaxNode, text: string, names: ReadonlySet<string>): CallExpr[] {
   if (names.size === 0) return [];
-  const pattern = new RegExp(`\\b(?:${[...names].map(escapeRegExp).join('|')})\\s*\\(`, 'g');
-  pattern.lastIndex = fn.startIndex;
+  const alternatives = [...names].map(escapeRegExp).join('|');
+  let pattern = callPatterns.get(alternatives);
+  if (!pattern) callPatterns.set(alternatives, (pattern = new RegExp(`\\b(?:${alternatives})\\s*\\(`, 'g')));
+  // Only the function's own text is searched: a call inside it has its '('
+  // inside it too, and a search of the whole text would run on to the next
+  // match anywhere in the file for every function asked.
+  const start = fn.startIndex;
+  const body = text.slice(start, fn.endIndex);
   const out: CallExpr[] = [];
-  for (let m = pattern.exec(text); m && m.index < fn.endIndex; m = pattern.exec(text)) {
-    const ident = fn.descendantForIndex(m.index);
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(body); m; m = pattern.exec(body)) {
+    const at = start + m.index;
+    const ident = fn.descendantForIndex(at);
     // In a comment, a string or a macro body the match is not a call.
-    if (!ident || ident.type !== 'identifier' || ident.startIndex !== m.index) continue;
-    const call = ident.parent;
-    if (!call || call.type !== 'call_expression' || call.startIndex !== m.index) continue;
+    if (!ident || ident.type !== 'identifier' || ident.startIndex !== at) continue;
+    const call = parentWithin(fn, ident);
+    if (!call || call.type !== 'call_expression' || call.startIndex !== at) continue;
     const lowered = lowerExpr(call, 0, 'call_expression');
     if (lowered.kind === 'call') out.push(lowered);
   }
   return out;
+}
+
+/**
+ * `node.parent` for a node inside `ancestor`, found from `ancestor` down:
+ * tree-sitter finds a parent by descending from the root, which in a large
+ * file means scanning thousands of top-level items for every call.
+ */
+function parentWithin(ancestor: SyntaxNode, node: SyntaxNode): SyntaxNode | null {
+  let parent = ancestor;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const next = parent.childWithDescendant(node);
+    if (!next) return null;
+    if (next.id === node.id) return parent;
+    parent = next;
+  }
+  return node.parent;
 }
 
 function escapeRegExp(s: string): string {
