@@ -1,22 +1,38 @@
 /**
- * Worker-thread entry for `--jobs N`: loads the parser once, then lints the
- * jobs the main thread sends, one at a time.
+ * Worker-thread entry for `--jobs N` (runner.ts): loads the parser from the
+ * modules the main thread compiled, then takes jobs from the shared counter
+ * until none are left, posting each outcome, and exits.
  */
-import { parentPort } from 'node:worker_threads';
-import { loadNodeSyntax } from '../host/nodeSyntax';
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadNodeSyntax, type CompiledSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
+
+export interface WorkerInput {
+  modules: CompiledSyntax;
+  /** [0]: next position to take in the main thread's queue; [1 + slot]: the position this worker is linting. */
+  claims: Int32Array;
+  slot: number;
+  /** The queue from position `from` on. */
+  from: number;
+  jobs: FileJob[];
+}
 
 export type WorkerReply = { kind: 'outcome'; outcome: FileOutcome } | { kind: 'crash'; id: number; message: string };
 
-const port = parentPort;
-if (port) {
-  const syntaxReady = loadNodeSyntax();
-  port.on('message', async (job: FileJob) => {
+async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
+  const syntax = await loadNodeSyntax(input.modules);
+  const { claims, slot, from, jobs } = input;
+  for (let at = Atomics.add(claims, 0, 1); at < from + jobs.length; at = Atomics.add(claims, 0, 1)) {
+    Atomics.store(claims, 1 + slot, at);
+    const job = jobs[at - from]!;
     try {
-      const outcome = lintFileJob(await syntaxReady, job);
-      port.postMessage({ kind: 'outcome', outcome } satisfies WorkerReply);
+      port.postMessage({ kind: 'outcome', outcome: lintFileJob(syntax, job) } satisfies WorkerReply);
     } catch (error) {
       port.postMessage({ kind: 'crash', id: job.id, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply);
     }
-  });
+    Atomics.store(claims, 1 + slot, -1);
+  }
+  // Nothing keeps the thread alive now: it exits, after its messages are delivered.
 }
+
+if (parentPort) void run(parentPort, workerData as WorkerInput);

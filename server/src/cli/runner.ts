@@ -1,15 +1,24 @@
 /**
- * Runs file jobs in-process or on a pool of worker threads.
+ * Runs file jobs in-process or on N lanes: the main thread and N - 1 worker
+ * threads.
  *
- * Invariants: outcomes come back in job order whatever order workers finish
- * in; a worker that dies fails only its current job (reported as an internal
- * error) and is replaced.
+ * The lanes take jobs largest first from one shared counter (an Atomics
+ * counter in a SharedArrayBuffer), so a lane never waits for the main thread
+ * to hand it work, even while the main thread is itself linting a large file.
+ * Why the main thread is a lane: it is already started, has the parser
+ * compiled and can begin at once, while a worker first starts an isolate and
+ * loads the bundle; one thread fewer also means one warm-up fewer. Workers get
+ * the compiled wasm modules, so they reuse the main thread's compiled code.
+ *
+ * Invariants: outcomes come back in job order whatever order lanes finish in;
+ * a worker that dies fails only its current job (reported as an internal
+ * error) and is replaced while jobs remain.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadNodeSyntax } from '../host/nodeSyntax';
+import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
-import type { WorkerReply } from './lintWorker';
+import type { WorkerInput, WorkerReply } from './lintWorker';
 
 export interface RunOptions {
   jobs: number;
@@ -18,12 +27,15 @@ export interface RunOptions {
 
 /** Below this much text, starting workers costs more than it saves. */
 const MIN_BYTES_FOR_WORKERS = 256 * 1024;
+/** A file this large is parsed faster with the parser optimized up front (host/nodeSyntax.ts). */
+const MIN_CHARS_TO_OPTIMIZE_PARSER = 4 * 1024 * 1024;
 
 export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
   const totalBytes = jobs.reduce((n, j) => n + j.text.length, 0);
-  const workers = Math.min(options.jobs, jobs.length);
-  if (workers <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) return runInProcess(jobs, options);
-  return runOnWorkers(jobs, workers, options);
+  const lanes = Math.min(options.jobs, jobs.length);
+  void compileNodeSyntax({ optimized: jobs.some((j) => j.text.length >= MIN_CHARS_TO_OPTIMIZE_PARSER) });
+  if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) return runInProcess(jobs, options);
+  return runOnLanes(jobs, lanes, options);
 }
 
 async function runInProcess(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
@@ -42,46 +54,62 @@ function crashOutcome(job: FileJob, message: string): FileOutcome {
   return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [{ ruleId: 'engine', message }], hasSyntaxErrors: false, fixedCount: 0 };
 }
 
-function runOnWorkers(jobs: FileJob[], count: number, options: RunOptions): Promise<FileOutcome[]> {
+async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions): Promise<FileOutcome[]> {
   // Largest files first, so one big file does not finish last on its own.
   const queue = [...jobs].sort((a, b) => b.text.length - a.text.length);
+  // [0]: the next position in `queue` to take; [1 + w]: the position worker
+  // slot w is linting (-1 when none).
+  const claims = new Int32Array(new SharedArrayBuffer(4 * (1 + lanes)));
+  const take = (): FileJob | undefined => {
+    const at = Atomics.add(claims, 0, 1);
+    return at < queue.length ? queue[at] : undefined;
+  };
   const results = new Map<number, FileOutcome>();
+  const record = (outcome: FileOutcome): void => {
+    results.set(outcome.id, outcome);
+    options.onProgress?.(results.size, jobs.length);
+  };
+  const modules = await compileNodeSyntax();
+  const syntaxReady = loadNodeSyntax(modules);
+
+  // The main thread's first file, taken before any worker can take it.
+  let mine = take();
+  let live = 0;
+  let workersDone: () => void = () => undefined;
+  const allWorkersDone = new Promise<void>((resolve) => (workersDone = resolve));
   const script = join(__dirname, 'lint-worker.js');
-  return new Promise((resolve) => {
-    let live = 0;
-    const finish = (): void => {
-      if (results.size === jobs.length && live === 0) resolve(jobs.map((j) => results.get(j.id)!));
+  const start = (slot: number): void => {
+    const from = Math.min(Atomics.load(claims, 0), queue.length);
+    Atomics.store(claims, 1 + slot, -1);
+    const input: WorkerInput = { modules, claims, slot, from, jobs: queue.slice(from) };
+    const worker = new Worker(script, { workerData: input });
+    live++;
+    const failCurrent = (message: string): void => {
+      const at = Atomics.exchange(claims, 1 + slot, -1);
+      const job = at >= 0 ? queue[at] : undefined;
+      if (job && !results.has(job.id)) record(crashOutcome(job, message));
     };
-    const record = (outcome: FileOutcome): void => {
-      results.set(outcome.id, outcome);
-      options.onProgress?.(results.size, jobs.length);
-    };
-    const start = (): void => {
-      const worker = new Worker(script);
-      live++;
-      let current: FileJob | undefined;
-      const next = (): void => {
-        current = queue.shift();
-        if (current) worker.postMessage(current);
-        else void worker.terminate();
-      };
-      worker.on('message', (reply: WorkerReply) => {
-        if (reply.kind === 'outcome') record(reply.outcome);
-        else if (current) record(crashOutcome(current, reply.message));
-        next();
-      });
-      worker.on('error', (error) => {
-        if (current) record(crashOutcome(current, `worker crashed: ${error.message}`));
-        current = undefined;
-      });
-      worker.on('exit', () => {
-        live--;
-        // A crashed worker leaves work behind: start a replacement.
-        if (queue.length > 0) start();
-        finish();
-      });
-      next();
-    };
-    for (let i = 0; i < count; i++) start();
-  });
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.kind === 'outcome') record(reply.outcome);
+      else record(crashOutcome(queue.find((j) => j.id === reply.id)!, reply.message));
+    });
+    worker.on('error', (error) => failCurrent(`worker crashed: ${error.message}`));
+    worker.on('exit', (code) => {
+      live--;
+      if (code !== 0) failCurrent(`worker exited with code ${code}`);
+      // A crashed worker leaves work behind: start a replacement.
+      if (Atomics.load(claims, 0) < queue.length) start(slot);
+      else if (live === 0) workersDone();
+    });
+  };
+  for (let slot = 0; slot < lanes - 1; slot++) start(slot);
+
+  const syntax = await syntaxReady;
+  for (; mine; mine = take()) {
+    record(lintFileJob(syntax, mine));
+    // Take the workers' messages (and repaint progress) between files.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (live > 0) await allWorkersDone;
+  return jobs.map((j) => results.get(j.id) ?? crashOutcome(j, 'no result from its worker'));
 }

@@ -10,19 +10,33 @@ import { Language, Parser, type Tree } from 'web-tree-sitter';
 export type { Tree, Node as SyntaxNode } from 'web-tree-sitter';
 
 export interface SyntaxWasm {
-  /** Bytes of web-tree-sitter's runtime (`web-tree-sitter.wasm`). */
-  runtime: Uint8Array;
-  /** Bytes of the C grammar (`tree-sitter-c.wasm`). */
-  language: Uint8Array;
+  /**
+   * web-tree-sitter's runtime (`web-tree-sitter.wasm`): its bytes, or the
+   * module already compiled (by another thread: compiled code is shared).
+   */
+  runtime: Uint8Array | WebAssembly.Module;
+  /** The C grammar (`tree-sitter-c.wasm`): bytes or compiled module. */
+  language: Uint8Array | WebAssembly.Module;
 }
 
 let runtimeReady: Promise<void> | undefined;
 
 /** Loads the runtime once per process (or worker) and the C grammar. */
 export async function loadCSyntax(wasm: SyntaxWasm): Promise<CSyntax> {
-  runtimeReady ??= Parser.init({ wasmBinary: wasm.runtime } as never);
+  const runtime = wasm.runtime;
+  runtimeReady ??= Parser.init(
+    (runtime instanceof WebAssembly.Module
+      ? {
+          // Emscripten's hook for a module compiled elsewhere.
+          instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+            void WebAssembly.instantiate(runtime, imports).then((instance) => receive(instance, runtime));
+            return {};
+          },
+        }
+      : { wasmBinary: runtime }) as never,
+  );
   await runtimeReady;
-  const language = await Language.load(wasm.language);
+  const language = wasm.language instanceof WebAssembly.Module ? Language.loadSync(wasm.language) : await Language.load(wasm.language);
   return new CSyntax(language);
 }
 
