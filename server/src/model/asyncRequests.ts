@@ -947,13 +947,13 @@ const initialiserCache = new WeakMap<object, Map<string, boolean>>();
 
 function onlyInitialises(fn: FunctionModel, name: string | undefined, index: number): boolean {
   if (!name || name === fn.name) return false;
+  const entry = fn.file.functionNamed(name);
   let known = initialiserCache.get(fn.file);
   if (!known) initialiserCache.set(fn.file, (known = new Map()));
   const key = `${name}#${index}`;
   const cached = known.get(key);
   if (cached !== undefined) return cached;
   known.set(key, false);
-  const entry = fn.file.functionNamed(name);
   const callee = entry ? fn.file.model(entry) : undefined;
   const param = callee?.params[index];
   let result = false;

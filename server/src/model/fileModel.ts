@@ -76,12 +76,32 @@ export class FileModel implements NameTypes {
     withSource(text, () => this.scanTopLevel(tree.rootNode));
   }
 
+  private packed: boolean | undefined;
+
+  /**
+   * `__attribute__((packed))` or `#pragma pack` anywhere in the file: struct
+   * layouts may not be what the type table computes.
+   */
+  get mayPackStructs(): boolean {
+    this.packed ??= /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(this.text);
+    return this.packed;
+  }
+
   typeOfName(name: string): TypeRef | undefined {
     return this.globals.get(name)?.type;
   }
 
+  /**
+   * Told of every lookup of a function by name: the analysis of one function
+   * consulting another. The lint cache uses it to check a rule's declared
+   * scope (engine/incremental.ts); memoised analyses look up before they
+   * answer from their memo, so no consultation goes unseen.
+   */
+  lookupObserver: ((name: string) => void) | undefined;
+
   /** The function defined under this name in the file, if any. */
   functionNamed(name: string): FunctionEntry | undefined {
+    this.lookupObserver?.(name);
     return this.byName.get(name);
   }
 

@@ -132,11 +132,11 @@ export class FunctionModel implements NameTypes {
    */
   private calleeNeverReturns(name: string | undefined): boolean {
     if (!name || name === this.name) return false;
+    const entry = this.file.functionNamed(name);
     let known = noReturnCache.get(this.file);
     if (!known) noReturnCache.set(this.file, (known = new Map()));
     const cached = known.get(name);
     if (cached !== undefined) return cached;
-    const entry = this.file.functionNamed(name);
     const callee = entry ? this.file.model(entry) : undefined;
     const result = callee !== undefined && !canReturn(buildCfg(callee.ir, { fold: (e) => callee.fold(e) }));
     known.set(name, result);

@@ -157,10 +157,10 @@ function store(file: FileModel): FileSummaries {
 /** The summary of a function of the file, by name; undefined when it is not defined here or cannot be read. */
 export function summaryNamed(file: FileModel, name: string): FunctionSummary | undefined {
   const s = store(file);
+  const entry = file.functionNamed(name);
   const cached = s.byName.get(name);
   if (cached !== undefined) return cached ?? undefined;
   if (s.inProgress.has(name)) return undefined;
-  const entry = file.functionNamed(name);
   const fn = entry ? file.model(entry) : undefined;
   if (!fn) {
     s.byName.set(name, null);

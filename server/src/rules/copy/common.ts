@@ -203,18 +203,7 @@ export function layoutIsExact(type: TypeRef | undefined, fn: FunctionModel, dept
   if (resolved.pointerDepth > 0 || resolved.functionPointer) return true;
   const info = fn.file.types.structs.get(resolved.base);
   if (!info) return true;
-  if (info.bitFields || mayPack(fn.file)) return false;
+  if (info.bitFields || fn.file.mayPackStructs) return false;
   return info.fields.every((f) => layoutIsExact(f.type, fn, depth + 1));
 }
 
-const packedFiles = new WeakMap<FunctionModel['file'], boolean>();
-
-/** `__attribute__((packed))` or `#pragma pack` anywhere in the file: struct sizes are not what the model computes. */
-function mayPack(file: FunctionModel['file']): boolean {
-  let packed = packedFiles.get(file);
-  if (packed === undefined) {
-    packed = /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(file.text);
-    packedFiles.set(file, packed);
-  }
-  return packed;
-}
