@@ -12,14 +12,23 @@ import { attachGains } from '../simulate/code/gains';
 import { LineIndex } from '../syntax/lineIndex';
 import type { CSyntax, Tree } from '../syntax/treeSitter';
 import { applyDirectives } from './directives';
+import { insideFunction, invalidate, quotesLines, shiftFinding, type CachedFindings, type LintCache } from './incremental';
 import type { Report, Rule, RuleContext } from './rule';
 import type { Finding, LintResult, LintSettings, RuleFailure, Severity } from './types';
 
 export interface LintOptions {
   /** A tree for `text` owned by the caller (the language server's incremental tree). */
   tree?: Tree;
+  /** The caller's line index for `text` (the language server keeps one per document). */
+  lines?: LineIndex;
   /** Rules to run instead of the registry (tests). */
   rules?: readonly Rule[];
+  /**
+   * State kept between lints of one document (the language server's, from
+   * `createLintCache()`): functions an edit cannot affect keep their findings
+   * without being checked again. The result is the same as without it.
+   */
+  cache?: LintCache;
 }
 
 const KNOWN_RULES = new Set(registry.map((r) => r.id));
@@ -29,7 +38,7 @@ export function lint(syntax: CSyntax, text: string, settings: LintSettings = {},
   let tree: Tree | undefined;
   try {
     tree = options.tree ?? syntax.parse(text);
-    return lintTree(text, tree, settings, options.rules ?? registry);
+    return lintTree(text, tree, settings, options.rules ?? registry, options.cache, options.lines);
   } catch (error) {
     return { findings: [], ruleFailures: [{ ruleId: 'engine', message: describe(error) }], unusedDirectives: [], hasSyntaxErrors: false };
   } finally {
@@ -37,25 +46,45 @@ export function lint(syntax: CSyntax, text: string, settings: LintSettings = {},
   }
 }
 
-function lintTree(text: string, tree: Tree, settings: LintSettings, rules: readonly Rule[]): LintResult {
+function lintTree(text: string, tree: Tree, settings: LintSettings, rules: readonly Rule[], cache?: LintCache, knownLines?: LineIndex): LintResult {
   const file = new FileModel(text, tree);
   const findings: Finding[] = [];
   const ruleFailures: RuleFailure[] = [];
+  const lines = knownLines ?? new LineIndex(text);
+  const stale = cache ? invalidate(cache, file, settings) : undefined;
   for (const rule of rules) {
     const severity = severityOf(rule, settings);
     if (severity === undefined) continue;
-    const reported: Finding[] = [];
     try {
-      rule.check(contextFor(rule, file, text, settings, (r) => reported.push(toFinding(rule, severity, r))));
+      if (cache && stale && rule.scope !== undefined && rule.scope !== 'file' && !cache.fileScoped.has(rule.id)) {
+        // A 'function' rule's cached findings are keyed by the function's text alone.
+        const reused = checkChangedFunctions(rule, severity, file, settings, cache, rule.scope === 'calls' ? stale : new Set(), lines);
+        if (reused) {
+          findings.push(...reused);
+          continue;
+        }
+      }
+      const reported: Finding[] = [];
+      const memo = cache ? candidateMemo(cache, rule) : undefined;
+      rule.check(contextFor(rule, file, text, settings, (r) => reported.push(toFinding(rule, severity, r)), undefined, undefined, memo));
       findings.push(...reported);
     } catch (error) {
+      cache?.findings.delete(rule.id);
       ruleFailures.push({ ruleId: rule.id, message: describe(error) });
     }
   }
-  findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
+  // A total order: findings come out in the same order whether they were
+  // checked now or reused from an earlier lint.
+  findings.sort(
+    (a, b) =>
+      a.range.start - b.range.start ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      a.range.end - b.range.end ||
+      a.messageId.localeCompare(b.messageId) ||
+      a.message.localeCompare(b.message),
+  );
   // One place quotes simulated gains, for every rule whose change has a scenario transformation.
   for (const message of attachGains(file, findings, RULES_BY_ID, settings)) ruleFailures.push({ ruleId: 'timeline', message });
-  const lines = new LineIndex(text);
   const enabled = new Set(rules.filter((r) => severityOf(r, settings) !== undefined).map((r) => r.id));
   const { kept, unused } = applyDirectives(text, dedupe(findings), KNOWN_RULES, lines, enabled);
   return {
@@ -72,20 +101,104 @@ function severityOf(rule: Rule, settings: LintSettings): Severity | undefined {
   return configured ?? rule.defaultSeverity;
 }
 
-function contextFor(rule: Rule, file: FileModel, text: string, settings: LintSettings, sink: (r: Report) => void): RuleContext {
+/**
+ * A rule of 'function' or 'calls' scope with a cache: reuses the findings of
+ * functions the edit cannot affect and checks the others. Undefined when the
+ * rule broke its scope's contract (it is then checked in full, now and from
+ * now on).
+ */
+function checkChangedFunctions(rule: Rule, severity: Severity, file: FileModel, settings: LintSettings, cache: LintCache, stale: Set<number>, lines: LineIndex): Finding[] | undefined {
+  const previous = cache.findings.get(rule.id);
+  const next = new Map<string, CachedFindings>();
+  const byLine = quotesLines(rule);
+  const out: Finding[] = [];
+  const toCheck: FunctionEntry[] = [];
+  file.functions.forEach((entry, i) => {
+    const line = byLine ? lines.positionAt(entry.range.start).line : 0;
+    const hit = stale.has(i) ? undefined : previous?.get(entry.text);
+    if (hit && hit.line === line) {
+      for (const f of hit.findings) out.push(shiftFinding(f, entry.range.start));
+      next.set(entry.text, hit);
+    } else toCheck.push(entry);
+  });
+  const reports = new Map<FunctionEntry, Finding[]>(toCheck.map((e) => [e, []]));
+  let current: FunctionEntry | undefined;
+  let outside = false;
+  // A 'function' rule may not consult other functions: if it does, its findings are not only its function's.
+  if (rule.scope === 'function') file.lookupObserver = (name) => (outside ||= name !== current?.name);
+  try {
+    rule.check(
+      contextFor(
+        rule,
+        file,
+        file.text,
+        settings,
+        (r) => {
+          const f = toFinding(rule, severity, r);
+          if (!current || f.range.start < current.range.start || f.range.end > current.range.end) outside = true;
+          else reports.get(current)!.push(f);
+        },
+        toCheck,
+        (entry) => (current = entry),
+      ),
+    );
+  } finally {
+    file.lookupObserver = undefined;
+  }
+  if (outside) {
+    cache.fileScoped.add(rule.id);
+    cache.findings.delete(rule.id);
+    return undefined;
+  }
+  for (const [entry, found] of reports) {
+    out.push(...found);
+    if (found.every((f) => insideFunction(f, entry))) {
+      const line = byLine ? lines.positionAt(entry.range.start).line : 0;
+      next.set(entry.text, { line, findings: found.map((f) => shiftFinding(f, -entry.range.start)) });
+    }
+  }
+  cache.findings.set(rule.id, next);
+  return out;
+}
+
+function contextFor(
+  rule: Rule,
+  file: FileModel,
+  text: string,
+  settings: LintSettings,
+  sink: (r: Report) => void,
+  only?: readonly FunctionEntry[],
+  entering?: (entry: FunctionEntry) => void,
+  memo?: Map<string, boolean>,
+): RuleContext {
   return {
     text,
     file,
     options: { ...rule.options, ...settings.ruleOptions?.[rule.id] },
     *functions(): Iterable<FunctionModel> {
-      for (const entry of file.functions) {
-        if (!matches(rule, entry)) continue;
+      for (const entry of only ?? file.functions) {
+        let match = memo?.get(entry.text);
+        if (match === undefined) {
+          match = matches(rule, entry);
+          memo?.set(entry.text, match);
+        }
+        if (!match) continue;
+        entering?.(entry);
         const model = file.model(entry);
         if (model) yield model;
       }
     },
     report: sink,
   };
+}
+
+/** Whether each function text matched the rule's candidates, kept between lints of a document. */
+function candidateMemo(cache: LintCache, rule: Rule): Map<string, boolean> {
+  const previous = cache.candidates.get(rule.id);
+  const memo = new Map<string, boolean>();
+  if (previous) for (const text of cache.functions.keys()) if (previous.has(text)) memo.set(text, previous.get(text)!);
+  cache.candidates.set(rule.id, memo);
+  return memo;
 }
 
 function matches(rule: Rule, entry: FunctionEntry): boolean {

@@ -65,5 +65,17 @@ export interface Rule {
    * keyword first so that an expensive pattern runs only where it can match.
    */
   candidates: RegExp | readonly RegExp[];
+  /**
+   * What a function's findings depend on, so that the language server checks
+   * again only what an edit can affect (engine/incremental.ts). In every case
+   * but 'file', findings are reported while `ctx.functions()` is on the
+   * function they are about, and the file's declarations count too.
+   *  - 'function': that function's text only; it never looks another
+   *    function up (the engine checks: a lookup turns the rule to 'file').
+   *  - 'calls': also the functions it mentions (callees, start routines, and
+   *    transitively theirs) and its direct callers.
+   *  - 'file' (default): anything in the file; always checked in full.
+   */
+  scope?: 'function' | 'calls' | 'file';
   check(ctx: RuleContext): void;
 }

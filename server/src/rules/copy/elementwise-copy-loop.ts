@@ -33,6 +33,7 @@ export const elementwiseCopyLoop: Rule = {
     loop: "this loop copies '{{src}}' to '{{dst}}' one {{element}} at a time: one 'memcpy' of {{count}} moves the same bytes with wide loads and stores, and states the intent",
   },
   // Header parts are bounded (300 characters) so that no input makes the scan quadratic.
+  scope: 'function',
   candidates: new RegExp(`\\bfor\\s*\\([^;]{0,300};[^;]{0,300};[^)]{0,300}\\)${GAP}(?:\\{${GAP})?(?:[\\w.>-]+\\s*(?:\\[[^\\]]*\\]\\s*)+=\\s*[\\w.>-]+\\s*\\[|memcpy\\s*\\()`),
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -21,6 +21,7 @@ export const overlappingMemcpy: Rule = {
     overlap: "'{{callee}}' copies between overlapping regions of '{{base}}' ({{detail}}): the result is undefined; use 'memmove'",
     overlapString: "'{{callee}}' writes into '{{base}}' while reading from it ({{detail}}): the result is undefined",
   },
+  scope: 'function',
   candidates: /\b(memcpy|mempcpy|strn?cpy|stpcpy|strn?cat|v?sn?printf)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

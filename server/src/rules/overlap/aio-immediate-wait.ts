@@ -37,6 +37,7 @@ export const aioImmediateWait: Rule = {
     aio: "the '{{call}}' on '{{control}}' is waited for at once by {{wait}} (line {{line}}), with no work in between: nothing overlaps the I/O, so this is a '{{sync}}' plus about {{overhead}} µs of hand-off to the AIO helper thread; move work that does not use {{buffer}} between the submission and the wait, or call '{{sync}}'",
     uring: "the '{{call}}' on '{{control}}' is submitted and waited for at once by {{wait}} (line {{line}}), with no work in between: nothing overlaps the I/O, so this is a '{{sync}}' plus a ring round trip; move work that does not use {{buffer}} between 'io_uring_submit' and the wait, or keep several requests in flight",
   },
+  scope: 'calls',
   candidates: SUBMITS,
   check(ctx) {
     const profile = defaultProfile();

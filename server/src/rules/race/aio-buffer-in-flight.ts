@@ -31,6 +31,7 @@ export const aioBufferInFlight: Rule = {
     control: "control block '{{control}}' is modified while its '{{call}}' (line {{line}}) may still be in flight: the request and the completion both use it; wait for completion ({{wait}}) first",
     resubmit: "'{{control}}' is submitted again while its earlier '{{call}}' (line {{line}}) may still be in flight: a control block carries one request at a time; wait for completion ({{wait}}) first",
   },
+  scope: 'calls',
   candidates: SUBMITS,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -22,6 +22,7 @@ export const aioMissingReturn: Rule = {
   messages: {
     missing: "the '{{call}}' on '{{control}}' is not reaped with 'aio_return' before the function returns (line {{line}}): each request needs one 'aio_return' to release it, and its result (bytes transferred or the error) is lost",
   },
+  scope: 'calls',
   candidates: /\b(aio_(read|write|fsync)(64)?|lio_listio(64)?)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

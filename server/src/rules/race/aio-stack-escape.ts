@@ -21,6 +21,7 @@ export const aioStackEscape: Rule = {
     control: "control block '{{control}}' is on the stack of '{{fn}}', and its '{{call}}' may still be in flight when '{{fn}}' returns (line {{line}}): completion then writes into a dead stack frame; wait for it before returning{{cancel}}",
     buffer: "'{{buffer}}' is on the stack of '{{fn}}', and the '{{call}}' on '{{control}}' that uses it may still be in flight when '{{fn}}' returns (line {{line}}): {{effect}}; wait for it before returning{{cancel}}",
   },
+  scope: 'calls',
   candidates: SUBMITS,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -35,6 +35,7 @@ export const mmapWrite: Rule = {
     mappedWrite:
       "'{{write}}' copies the file mapped at '{{map}}' into the kernel: mmap + write still costs 1 CPU copy and 4 user/kernel switches per chunk, plus a page fault per page; {{alternative}}",
   },
+  scope: 'function',
   candidates: /\bmmap(?:64)?\s*\([\s\S]*?\b(?:write|send|pwrite|pwrite64)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {
