@@ -32,6 +32,7 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver';
 import { applicableFix, applyFixes } from '../engine/fixes';
+import { createLintCache, type LintCache } from '../engine/incremental';
 import { lint } from '../engine/lint';
 import type { Rule } from '../engine/rule';
 import type { LintResult, TextEdit } from '../engine/types';
@@ -79,6 +80,8 @@ interface OpenDocument {
   uri: string;
   version: number;
   doc: SyntaxDocument;
+  /** Findings of functions an edit cannot affect are reused from the last analysis. */
+  cache: LintCache;
   timer?: ReturnType<typeof setTimeout>;
   /** The last analysis and the version it was made for. */
   result?: { version: number; lint: LintResult; enabled: boolean };
@@ -192,6 +195,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       uri: textDocument.uri,
       version: textDocument.version,
       doc: new SyntaxDocument(syntax, textDocument.text),
+      cache: createLintCache(),
     };
     open.set(textDocument.uri, entry);
     schedule(entry, 0);
@@ -343,7 +347,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     dirty.delete(entry);
     const enabled = effective.enable && !effective.ignored;
     const lintResult: LintResult = enabled
-      ? lint(syntax, entry.doc.text, effective.lint, { tree: entry.doc.tree, ...(options.rules ? { rules: options.rules } : {}) })
+      ? lint(syntax, entry.doc.text, effective.lint, { tree: entry.doc.tree, lines: entry.doc.lineIndex, cache: entry.cache, ...(options.rules ? { rules: options.rules } : {}) })
       : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
     reportRuleFailures(entry.uri, lintResult);
     entry.result = { version, lint: lintResult, enabled };
