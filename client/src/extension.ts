@@ -112,7 +112,7 @@ function updateStatus(): void {
   statusItem.show();
 }
 
-/** Finds the workspace's C files (honouring files.exclude) and has the server lint them in batches. */
+/** Finds the workspace's C files (honouring files.exclude; the server skips what .gitignore ignores) and has the server lint them in batches. */
 async function lintWorkspace(lc: LanguageClient, output: vscode.OutputChannel): Promise<void> {
   if (!vscode.workspace.workspaceFolders?.length) {
     void vscode.window.showInformationMessage('CopyScope: open a folder to lint a workspace.');
@@ -124,19 +124,22 @@ async function lintWorkspace(lc: LanguageClient, output: vscode.OutputChannel): 
       const uris = await vscode.workspace.findFiles(C_FILES, undefined, undefined, token);
       let linted = 0;
       let findings = 0;
+      let ignored = 0;
       for (let i = 0; i < uris.length && !token.isCancellationRequested; i += BATCH) {
         const batch = uris.slice(i, i + BATCH);
         const params: LintFilesParams = { uris: batch.map((u) => u.toString()) };
         const result = await lc.sendRequest<LintFilesResult>(LINT_FILES_REQUEST, params, token);
         linted += result.linted;
         findings += result.findings;
+        ignored += result.ignored;
         for (const f of result.failed) output.appendLine(`Could not lint ${f.uri}: ${f.reason}`);
         progress.report({
           increment: (100 * batch.length) / uris.length,
           message: `${Math.min(i + BATCH, uris.length)}/${uris.length} files`,
         });
       }
-      const summary = `CopyScope: ${findings} finding${findings === 1 ? '' : 's'} in ${linted} file${linted === 1 ? '' : 's'}${token.isCancellationRequested ? ' (cancelled)' : ''}.`;
+      const skipped = ignored > 0 ? `; ${ignored} ignored by .gitignore` : '';
+      const summary = `CopyScope: ${findings} finding${findings === 1 ? '' : 's'} in ${linted} file${linted === 1 ? '' : 's'}${skipped}${token.isCancellationRequested ? ' (cancelled)' : ''}.`;
       output.appendLine(summary);
       void vscode.window.showInformationMessage(summary);
     },

@@ -100,6 +100,23 @@ describe('configuration', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('in 1 file');
   });
+
+  it(".gitignore precedence is git's: a deeper negation re-includes, an ignored folder hides everything, a named folder is linted", () => {
+    const dir = scratch({
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      '.gitignore': '*.gen.c\nbuild/\n',
+      'src/.gitignore': '!keep.gen.c\n',
+      'src/keep.gen.c': OVERLAP,
+      'src/drop.gen.c': OVERLAP,
+      'build/.gitignore': '!out.c\n',
+      'build/out.c': OVERLAP,
+    });
+    const all = runCli(['lint', '--format', 'json', '.'], dir);
+    const linted = (stdout: string) => (JSON.parse(stdout) as { files: { filePath: string }[] }).files.map((f) => f.filePath.split(/[\\/]/).join('/'));
+    expect(linted(all.stdout)).toEqual(['src/keep.gen.c']);
+    const named = runCli(['lint', '--format', 'json', 'build'], dir);
+    expect(linted(named.stdout)).toEqual(['build/out.c']);
+  });
 });
 
 describe('directives', () => {

@@ -328,7 +328,7 @@ describe('closed files', () => {
     const result = await client.rpc.sendRequest('copyscope/lintFiles', {
       uris: [uriOf(join(dir, 'a.c')), open, uriOf(join(dir, 'missing.c'))],
     });
-    expect(result).toMatchObject({ linted: 1, findings: 1, failed: [{ uri: uriOf(join(dir, 'missing.c')) }] });
+    expect(result).toMatchObject({ linted: 1, findings: 1, ignored: 0, failed: [{ uri: uriOf(join(dir, 'missing.c')) }] });
     expect((result as { failed: { reason: string }[] }).failed[0]!.reason).toContain('ENOENT');
     const a = client.published.filter((p) => p.uri === uriOf(join(dir, 'a.c')));
     expect(a).toHaveLength(1);
@@ -344,7 +344,29 @@ describe('closed files', () => {
     writeFileSync(join(dir, 'node_modules', 'skip.c'), SHIFT);
     client = await startTestServer({ workspaceFolders: [{ uri: uriOf(dir), name: 'w' }] });
     const result = await client.rpc.sendRequest('workspace/executeCommand', { command: 'copyscope.server.lintWorkspace', arguments: [] });
-    expect(result).toEqual({ linted: 2, findings: 2, failed: [] });
+    expect(result).toEqual({ linted: 2, findings: 2, ignored: 0, failed: [] });
+  });
+
+  it('workspace lints skip what .gitignore ignores, as copyscope lint does', async () => {
+    const dir = tempFolder();
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'generated'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, '.gitignore'), 'generated/\n*.gen.c\n');
+    writeFileSync(join(dir, 'src', '.gitignore'), '!keep.gen.c\n');
+    writeFileSync(join(dir, 'generated', 'out.c'), SHIFT);
+    writeFileSync(join(dir, 'src', 'tables.gen.c'), SHIFT);
+    writeFileSync(join(dir, 'src', 'keep.gen.c'), SHIFT);
+    writeFileSync(join(dir, 'src', 'main.c'), SHIFT);
+    client = await startTestServer({ workspaceFolders: [{ uri: uriOf(dir), name: 'w' }] });
+    const command = await client.rpc.sendRequest('workspace/executeCommand', { command: 'copyscope.server.lintWorkspace', arguments: [] });
+    expect(command).toEqual({ linted: 2, findings: 2, ignored: 2, failed: [] });
+    const request = await client.rpc.sendRequest('copyscope/lintFiles', {
+      uris: ['generated/out.c', 'src/tables.gen.c', 'src/keep.gen.c', 'src/main.c'].map((f) => uriOf(join(dir, f))),
+    });
+    expect(request).toEqual({ linted: 2, findings: 2, ignored: 2, failed: [] });
+    const linted = new Set(client.published.filter((p) => p.diagnostics.length > 0).map((p) => p.uri));
+    expect(linted).toEqual(new Set([uriOf(join(dir, 'src', 'keep.gen.c')), uriOf(join(dir, 'src', 'main.c'))]));
   });
 });
 

@@ -7,9 +7,9 @@
  * stable from run to run.
  */
 import fg from 'fast-glob';
-import ignore, { type Ignore } from 'ignore';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GitignoreStack } from '../host/gitignore';
 
 const SOURCE_EXTENSIONS = /\.(c|h)$/i;
 const ALWAYS_SKIPPED = ['**/node_modules/**', '**/.git/**'];
@@ -43,44 +43,4 @@ export function discoverFiles(args: string[], cwd: string): Discovery {
     for (const f of found) files.add(resolve(f));
   }
   return { files: [...files].sort(), unmatched };
-}
-
-/**
- * Honors every .gitignore from the file's folder up to the repository root.
- * A folder named on the command line is linted even when an outer .gitignore
- * ignores that folder itself: naming it says the user wants it.
- */
-class GitignoreStack {
-  private readonly cache = new Map<string, Ignore | null>();
-
-  ignores(file: string, named: string): boolean {
-    let dir = dirname(file);
-    for (;;) {
-      const rules = this.rulesIn(dir);
-      if (rules) {
-        const rel = relative(dir, file).split(sep).join('/');
-        const namedRel = relative(dir, named).split(sep).join('/');
-        const namedIgnored = namedRel !== '' && !namedRel.startsWith('..') && rules.ignores(`${namedRel}/`);
-        if (!namedIgnored && rel && !rel.startsWith('..') && rules.ignores(rel)) return true;
-      }
-      if (existsSync(join(dir, '.git'))) return false;
-      const parent = dirname(dir);
-      if (parent === dir) return false;
-      dir = parent;
-    }
-  }
-
-  private rulesIn(dir: string): Ignore | null {
-    if (!this.cache.has(dir)) {
-      const path = join(dir, '.gitignore');
-      let rules: Ignore | null = null;
-      try {
-        if (existsSync(path)) rules = ignore().add(readFileSync(path, 'utf8'));
-      } catch {
-        rules = null; // an unreadable .gitignore ignores nothing
-      }
-      this.cache.set(dir, rules);
-    }
-    return this.cache.get(dir)!;
-  }
 }

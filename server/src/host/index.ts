@@ -3,3 +3,4 @@ export { loadNodeSyntax } from './nodeSyntax';
 export { CONFIG_FILE_NAME, findConfigFile, loadConfigFile } from './configFiles';
 export { decodeSource, readSourceFile, type SourceRead } from './sourceFiles';
 export { configChain, ignoredByPatterns } from './configChain';
+export { GitignoreStack } from './gitignore';

@@ -19,6 +19,8 @@ export interface LintFilesResult {
   linted: number;
   /** Findings published for those files. */
   findings: number;
+  /** Files skipped because a .gitignore ignores them (as `copyscope lint` does). */
+  ignored: number;
   /** Files that could not be read, with the reason. */
   failed: { uri: string; reason: string }[];
 }

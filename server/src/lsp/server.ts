@@ -36,7 +36,7 @@ import { createLintCache, type LintCache } from '../engine/incremental';
 import { lint } from '../engine/lint';
 import type { Rule } from '../engine/rule';
 import type { LintResult, TextEdit } from '../engine/types';
-import { readSourceFile } from '../host';
+import { GitignoreStack, readSourceFile } from '../host';
 import { rules as registry } from '../rules/index';
 import { docsUrl } from '../rules/docs';
 import { SyntaxDocument } from '../syntax/document';
@@ -268,10 +268,15 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   });
 
   connection.onRequest(LINT_FILES_REQUEST, async (params: LintFilesParams, token): Promise<LintFilesResult> => {
-    const out: LintFilesResult = { linted: 0, findings: 0, failed: [] };
+    const out: LintFilesResult = { linted: 0, findings: 0, ignored: 0, failed: [] };
+    const gitignored = gitignoreFilter();
     for (const uri of params.uris) {
       if (token.isCancellationRequested) break;
       if (open.has(uri)) continue;
+      if (gitignored(uri)) {
+        out.ignored++;
+        continue;
+      }
       const r = await lintFromDisk(uri);
       if (typeof r === 'string') out.failed.push({ uri, reason: r });
       else {
@@ -291,11 +296,16 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
     const progress = canShowProgress ? await connection.window.createWorkDoneProgress() : undefined;
     progress?.begin('CopyScope: linting workspace', 0, `${files.length} files`, true);
-    const result: LintFilesResult = { linted: 0, findings: 0, failed: [] };
+    const result: LintFilesResult = { linted: 0, findings: 0, ignored: 0, failed: [] };
+    const gitignored = gitignoreFilter();
     for (let i = 0; i < files.length; i++) {
       if (progress?.token.isCancellationRequested) break;
       const uri = pathToFileURL(files[i]!).toString();
       if (open.has(uri)) continue;
+      if (gitignored(uri)) {
+        result.ignored++;
+        continue;
+      }
       const r = await lintFromDisk(uri);
       if (typeof r === 'string') result.failed.push({ uri, reason: r });
       else {
@@ -312,6 +322,22 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     for (const entry of open.values()) closeDocument(entry);
     open.clear();
   });
+
+  /**
+   * Whether .gitignore files ignore a file, as `copyscope lint` decides for a
+   * workspace folder named on its command line. Fresh per workspace lint, so
+   * edited .gitignore files count.
+   */
+  function gitignoreFilter(): (uri: string) => boolean {
+    const stack = new GitignoreStack();
+    const roots = folders.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined);
+    return (uri) => {
+      const file = uriToPath(uri);
+      if (!file) return false;
+      const root = roots.filter((r) => file.startsWith(r + path.sep)).sort((a, b) => b.length - a.length)[0] ?? path.dirname(file);
+      return stack.ignores(file, root);
+    };
+  }
 
   /** Background work must never take the server down: failures are logged. */
   function safely(work: Promise<unknown>, what: string): void {

@@ -1,0 +1,87 @@
+/**
+ * .gitignore matching as git does it for one file: every .gitignore from the
+ * file's folder up to the repository root. Shared by `copyscope lint` and the
+ * language server's workspace lint.
+ */
+import ignore, { type Ignore } from 'ignore';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+
+/**
+ * Decides as git does: walking down from the repository root, a folder that
+ * is ignored hides everything in it (git does not read the .gitignore files
+ * inside it); for each folder and for the file, the deepest .gitignore with
+ * a matching pattern wins, so `!keep.c` in `src/.gitignore` re-includes what
+ * `*.c` at the root ignores. A folder named on the command line (`named`) is
+ * linted even when an outer .gitignore ignores that folder itself: naming it
+ * says the user wants it.
+ */
+export class GitignoreStack {
+  private readonly rules = new Map<string, Ignore | null>();
+  private readonly folders = new Map<string, boolean>();
+
+  ignores(file: string, named: string): boolean {
+    const root = this.repositoryRoot(dirname(file));
+    const parts = relative(root, file).split(sep);
+    let path = root;
+    for (let i = 0; i < parts.length; i++) {
+      path = join(path, parts[i]!);
+      const isFile = i === parts.length - 1;
+      // The named folder and the folders above it are linted whatever .gitignore says.
+      if (!isFile && !isInside(path, named)) continue;
+      if (isFile ? this.decide(path, root, named, false) : this.folderIgnored(path, root, named)) return true;
+    }
+    return false;
+  }
+
+  private folderIgnored(path: string, root: string, named: string): boolean {
+    const key = `${named}\u0000${path}`;
+    let ignored = this.folders.get(key);
+    if (ignored === undefined) this.folders.set(key, (ignored = this.decide(path, root, named, true)));
+    return ignored;
+  }
+
+  /** The deepest .gitignore (from the path's folder up to the root) with a pattern matching the path decides. */
+  private decide(path: string, root: string, named: string, isFolder: boolean): boolean {
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const rules = this.rulesIn(dir);
+      // A .gitignore that ignores the named folder itself has no say inside it.
+      const namedRel = relative(dir, named).split(sep).join('/');
+      const ignoresNamed = rules !== null && isInside(named, dir) && rules.ignores(`${namedRel}/`);
+      if (rules && !ignoresNamed) {
+        const verdict = rules.test(relative(dir, path).split(sep).join('/') + (isFolder ? '/' : ''));
+        if (verdict.ignored) return true;
+        if (verdict.unignored) return false;
+      }
+      if (dir === root || dirname(dir) === dir) return false;
+    }
+  }
+
+  /** The nearest folder holding `.git`, else the file system root. */
+  private repositoryRoot(dir: string): string {
+    for (let d = dir; ; d = dirname(d)) {
+      if (existsSync(join(d, '.git'))) return d;
+      if (dirname(d) === d) return d;
+    }
+  }
+
+  private rulesIn(dir: string): Ignore | null {
+    if (!this.rules.has(dir)) {
+      const path = join(dir, '.gitignore');
+      let rules: Ignore | null = null;
+      try {
+        if (existsSync(path)) rules = ignore().add(readFileSync(path, 'utf8'));
+      } catch {
+        rules = null; // an unreadable .gitignore ignores nothing
+      }
+      this.rules.set(dir, rules);
+    }
+    return this.rules.get(dir)!;
+  }
+}
+
+/** `path` is `folder` or inside it. */
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' ? false : !rel.startsWith('..') && !isAbsolute(rel);
+}
