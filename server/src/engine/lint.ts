@@ -9,6 +9,7 @@ import { FileModel, type FunctionEntry } from '../model/fileModel';
 import type { FunctionModel } from '../model/functionModel';
 import { rules as registry } from '../rules/index';
 import { attachGains } from '../simulate/code/gains';
+import { perText } from '../model/textFacts';
 import { LineIndex } from '../syntax/lineIndex';
 import type { CSyntax, Tree } from '../syntax/treeSitter';
 import { applyDirectives } from './directives';
@@ -179,7 +180,7 @@ function contextFor(
       for (const entry of only ?? file.functions) {
         let match = memo?.get(entry.text);
         if (match === undefined) {
-          match = matches(rule, entry);
+          match = matches(rule, entry, file.text);
           memo?.set(entry.text, match);
         }
         if (!match) continue;
@@ -201,7 +202,27 @@ function candidateMemo(cache: LintCache, rule: Rule): Map<string, boolean> {
   return memo;
 }
 
-function matches(rule: Rule, entry: FunctionEntry): boolean {
+/** The names a function calls (an identifier followed by `(`), once per function for all rules' `triggers`. */
+function callsOf(entry: FunctionEntry, fileText: string): Set<string> {
+  const byFunction = perText(fileText, 'calledNames', () => new Map<string, Set<string>>());
+  let names = byFunction.get(entry.text);
+  if (!names) byFunction.set(entry.text, (names = new Set(entry.text.match(/\b[A-Za-z_]\w*(?=\s*\()/g))));
+  return names;
+}
+
+export function triggered(triggers: readonly (string | RegExp)[], called: ReadonlySet<string>): boolean {
+  for (const t of triggers) {
+    if (typeof t === 'string') {
+      if (called.has(t)) return true;
+    } else {
+      for (const name of called) if (t.test(name)) return true;
+    }
+  }
+  return false;
+}
+
+function matches(rule: Rule, entry: FunctionEntry, fileText: string): boolean {
+  if (rule.triggers && !triggered(rule.triggers, callsOf(entry, fileText))) return false;
   const patterns = Array.isArray(rule.candidates) ? rule.candidates : [rule.candidates as RegExp];
   return patterns.every((p) => {
     p.lastIndex = 0;

@@ -66,6 +66,15 @@ export interface Rule {
    */
   candidates: RegExp | readonly RegExp[];
   /**
+   * Names of which the function must call at least one for `candidates` to be
+   * tried: a name followed by `(` anywhere in its text (so `for` and `sizeof`
+   * count), exact or, for families, a pattern over the name. Checked against
+   * a set of the function's called names built once for all rules, it spares
+   * most functions the candidate patterns. It must be implied by
+   * `candidates` (test/engine/triggers.test.ts checks it on every fixture).
+   */
+  triggers?: readonly (string | RegExp)[];
+  /**
    * What a function's findings depend on, so that the language server checks
    * again only what an edit can affect (engine/incremental.ts). In every case
    * but 'file', findings are reported while `ctx.functions()` is on the

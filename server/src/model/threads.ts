@@ -37,6 +37,8 @@ import { childStmts, forEachExpr, forEachExprIn, forEachStmt, mentions, stmtExpr
 
 /** Functions whose text may create a thread. */
 export const CREATES_THREADS = /\b(?:pthread_create|thrd_create)\s*\(/;
+/** The calls CREATES_THREADS looks for (rules' `triggers`). */
+export const THREAD_CREATE_CALLS = ['pthread_create', 'thrd_create'];
 
 export interface ThreadCreate {
   /** The creating function. */

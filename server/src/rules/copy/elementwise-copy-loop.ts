@@ -34,6 +34,7 @@ export const elementwiseCopyLoop: Rule = {
   },
   // Header parts are bounded (300 characters) so that no input makes the scan quadratic.
   scope: 'function',
+  triggers: ['for'],
   candidates: new RegExp(`\\bfor\\s*\\([^;]{0,300};[^;]{0,300};[^)]{0,300}\\)${GAP}(?:\\{${GAP})?(?:[\\w.>-]+\\s*(?:\\[[^\\]]*\\]\\s*)+=\\s*[\\w.>-]+\\s*\\[|memcpy\\s*\\()`),
   check(ctx) {
     for (const fn of ctx.functions()) {

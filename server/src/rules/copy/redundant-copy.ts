@@ -29,6 +29,7 @@ export const redundantCopy: Rule = {
     redundant: "'{{dst}}' is a copy of '{{src}}' that is only read afterwards, and '{{src}}' does not change meanwhile: reading '{{src}}' directly saves {{bytes}}",
   },
   scope: 'function',
+  triggers: ['memcpy'],
   candidates: /\bmemcpy\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

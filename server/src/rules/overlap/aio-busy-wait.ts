@@ -45,6 +45,7 @@ export const aioBusyWait: Rule = {
     spin: "this loop polls 'aio_error' on '{{control}}' without blocking{{yield}}: it keeps a core at 100% for as long as the I/O takes (0.1–10 ms for a disk read) and competes with the AIO helper thread; block in 'aio_suspend' on '{{control}}' instead",
   },
   scope: 'calls',
+  triggers: ['aio_error', 'aio_error64'],
   candidates: /\baio_error(64)?\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -19,7 +19,7 @@ import type { CfgEdge, CfgNode } from '../../model/cfg';
 import { reachableFrom } from '../../model/paths';
 import { defaultProfile } from '../../simulate/profile';
 import type { CallExpr } from '../../model/walk';
-import { controlName, lineOf, slice, SUBMITS } from '../race/aio-shared';
+import { controlName, lineOf, slice, SUBMITS, SUBMIT_CALLS } from '../race/aio-shared';
 
 /** Calls that are bookkeeping, not work. */
 const TRIVIAL_CALLS = new Set([
@@ -38,6 +38,7 @@ export const aioImmediateWait: Rule = {
     uring: "the '{{call}}' on '{{control}}' is submitted and waited for at once by {{wait}} (line {{line}}), with no work in between: nothing overlaps the I/O, so this is a '{{sync}}' plus a ring round trip; move work that does not use {{buffer}} between 'io_uring_submit' and the wait, or keep several requests in flight",
   },
   scope: 'calls',
+  triggers: SUBMIT_CALLS,
   candidates: SUBMITS,
   check(ctx) {
     const profile = defaultProfile();

@@ -10,7 +10,7 @@ import type { FileModel } from '../../model/fileModel';
 import { isLoop } from '../../model/ir';
 import { summaryOf, type FunctionSummary } from '../../model/summaries';
 import { forEachExprIn, forEachStmt } from '../../model/walk';
-import { argTarget, CREATES_THREADS, createsIn, joinsOf, mayStillRun, windowOf, type ThreadCreate } from '../../model/threads';
+import { argTarget, CREATES_THREADS, THREAD_CREATE_CALLS, createsIn, joinsOf, mayStillRun, windowOf, type ThreadCreate } from '../../model/threads';
 import { textOf } from '../callArgs';
 
 /** Calls that are bookkeeping, not work: error reporting and logging. */
@@ -29,6 +29,7 @@ export const createThenJoin: Rule = {
     once: "thread '{{routine}}' is joined right after it is created, with no work in '{{fn}}' in between: nothing overlaps with it, so the thread only adds the cost of creating and joining it (tens of microseconds); call '{{routine}}' directly or move independent work before the join",
     loop: "each iteration creates thread '{{routine}}' and joins it before the next one starts: the threads never run together; create all of them first and join them in a second loop",
   },
+  triggers: THREAD_CREATE_CALLS,
   candidates: CREATES_THREADS,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -16,7 +16,7 @@ import type { CfgNode } from '../../model/cfg';
 import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, Range } from '../../model/ir';
 import { forEachExpr, stripCasts } from '../../model/walk';
-import { bufferAccesses, controlName, lineOf, SUBMITS, waitHint, type BufferAccess } from './aio-shared';
+import { bufferAccesses, controlName, lineOf, SUBMITS, SUBMIT_CALLS, waitHint, type BufferAccess } from './aio-shared';
 
 export const aioBufferInFlight: Rule = {
   id: 'race/aio-buffer-in-flight',
@@ -32,6 +32,7 @@ export const aioBufferInFlight: Rule = {
     resubmit: "'{{control}}' is submitted again while its earlier '{{call}}' (line {{line}}) may still be in flight: a control block carries one request at a time; wait for completion ({{wait}}) first",
   },
   scope: 'calls',
+  triggers: SUBMIT_CALLS,
   candidates: SUBMITS,
   check(ctx) {
     for (const fn of ctx.functions()) {

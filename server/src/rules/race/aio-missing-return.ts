@@ -23,6 +23,7 @@ export const aioMissingReturn: Rule = {
     missing: "the '{{call}}' on '{{control}}' is not reaped with 'aio_return' before the function returns (line {{line}}): each request needs one 'aio_return' to release it, and its result (bytes transferred or the error) is lost",
   },
   scope: 'calls',
+  triggers: ['aio_read', 'aio_write', 'aio_fsync', 'aio_read64', 'aio_write64', 'aio_fsync64', 'lio_listio', 'lio_listio64'],
   candidates: /\b(aio_(read|write|fsync)(64)?|lio_listio(64)?)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -10,7 +10,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import { asyncModelOf, CANCELLING, COMPLETED, INFLIGHT, UNKNOWN, type AsyncRequest } from '../../model/asyncRequests';
-import { controlName, lineOf, returnPoints, SUBMITS } from './aio-shared';
+import { controlName, lineOf, returnPoints, SUBMITS, SUBMIT_CALLS } from './aio-shared';
 
 export const aioStackEscape: Rule = {
   id: 'race/aio-stack-escape',
@@ -22,6 +22,7 @@ export const aioStackEscape: Rule = {
     buffer: "'{{buffer}}' is on the stack of '{{fn}}', and the '{{call}}' on '{{control}}' that uses it may still be in flight when '{{fn}}' returns (line {{line}}): {{effect}}; wait for it before returning{{cancel}}",
   },
   scope: 'calls',
+  triggers: SUBMIT_CALLS,
   candidates: SUBMITS,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -7,7 +7,7 @@
 import type { Rule, RuleFix } from '../../engine/rule';
 import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, LoopStmt } from '../../model/ir';
-import { argHazard, CREATES_THREADS, createsIn, mayReturnWhileRunning, type ArgHazard } from '../../model/threads';
+import { argHazard, CREATES_THREADS, THREAD_CREATE_CALLS, createsIn, mayReturnWhileRunning, type ArgHazard } from '../../model/threads';
 import { stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
 
@@ -21,6 +21,7 @@ export const threadArgLoopVar: Rule = {
     scope: "thread '{{routine}}' gets '&{{name}}', but '{{name}}' is declared in the loop body: each iteration reuses its storage while the thread may still read it",
     changed: "thread '{{routine}}' gets '&{{name}}', but '{{name}}' is assigned again ('{{change}}') while the thread may still read it",
   },
+  triggers: THREAD_CREATE_CALLS,
   candidates: CREATES_THREADS,
   check(ctx) {
     for (const fn of ctx.functions()) {

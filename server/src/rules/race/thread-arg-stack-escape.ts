@@ -5,7 +5,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import { isStackObject, rootName } from '../../model/places';
-import { argTarget, CREATES_THREADS, createsIn, mayReturnWhileRunning, routineUsesArg } from '../../model/threads';
+import { argTarget, CREATES_THREADS, THREAD_CREATE_CALLS, createsIn, mayReturnWhileRunning, routineUsesArg } from '../../model/threads';
 import { textOf } from '../callArgs';
 
 export const threadArgStackEscape: Rule = {
@@ -17,6 +17,7 @@ export const threadArgStackEscape: Rule = {
     escape:
       "thread '{{routine}}' gets the address of '{{name}}', a local of '{{fn}}', but '{{fn}}' can return while the thread still runs: the thread then uses a dead stack frame",
   },
+  triggers: THREAD_CREATE_CALLS,
   candidates: CREATES_THREADS,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -12,7 +12,7 @@ import { isVolatile, summaryOf } from '../../model/summaries';
 import { mayOverlap } from '../../model/places';
 import type { PlaceAccess } from '../../model/summaries';
 import {
-  argHazard, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, knownIndexes, outsideThreadSlots, runsConcurrently, threadAccesses,
+  argHazard, CREATES_THREADS, THREAD_CREATE_CALLS, createsIn, creatorAccesses, distinctPerIteration, knownIndexes, outsideThreadSlots, runsConcurrently, threadAccesses,
   type ThreadAccess, type ThreadCreate,
 } from '../../model/threads';
 import { forEachStmt, stripCasts } from '../../model/walk';
@@ -30,6 +30,7 @@ export const threadSharedWrite: Rule = {
     call: "'{{callee}}' writes '{{object}}' while thread '{{routine}}' may {{verb}} it, and no lock is held on both sides: a data race",
     flag: "'{{object}}' is a flag written while thread '{{routine}}' polls it in a loop, with no lock or atomics: the compiler may keep the thread's copy in a register so the loop never sees the change; make it an atomic ('atomic_bool', 'atomic_int')",
   },
+  triggers: THREAD_CREATE_CALLS,
   candidates: CREATES_THREADS,
   check(ctx) {
     const reported = new Set<number>();

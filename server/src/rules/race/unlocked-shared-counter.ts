@@ -13,7 +13,7 @@ import type { Expr } from '../../model/ir';
 import { commonLock } from '../../model/locks';
 import { mayOverlap, variesPerIteration, type Place } from '../../model/places';
 import {
-  assignedInLoop, CREATES_THREADS, createsIn, creatorAccesses, distinctPerIteration, knownIndexes, mayRunTwice, outsideThreadSlots, runsConcurrently, threadAccesses,
+  assignedInLoop, CREATES_THREADS, THREAD_CREATE_CALLS, createsIn, creatorAccesses, distinctPerIteration, knownIndexes, mayRunTwice, outsideThreadSlots, runsConcurrently, threadAccesses,
   type ThreadAccess, type ThreadCreate,
 } from '../../model/threads';
 import { stripCasts } from '../../model/walk';
@@ -29,6 +29,7 @@ export const unlockedSharedCounter: Rule = {
     many: "'{{expr}}' in thread '{{routine}}' updates shared '{{object}}' with no lock held, and several threads run '{{routine}}' at once: concurrent updates are lost",
     other: "'{{expr}}' in thread '{{routine}}' updates shared '{{object}}' with no lock held, while {{who}} also uses it: concurrent updates are lost",
   },
+  triggers: THREAD_CREATE_CALLS,
   candidates: CREATES_THREADS,
   check(ctx) {
     const creates: ThreadCreate[] = [];

@@ -25,6 +25,7 @@ export const readWriteLoop: Rule = {
       "loop copies each chunk from '{{input}}' to '{{output}}' through '{{buffer}}' ('{{read}}' then '{{write}}'): 2 CPU copies and 4 user/kernel switches per chunk; {{alternative}}",
   },
   scope: 'calls',
+  triggers: ['read', 'pread', 'pread64', 'recv'],
   candidates: /\b(?:read|pread|pread64|recv)\s*\([\s\S]*?\b(?:write|pwrite|pwrite64|send)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

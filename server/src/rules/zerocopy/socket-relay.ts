@@ -24,6 +24,7 @@ export const socketRelay: Rule = {
       "'{{read}}' from socket '{{input}}' and '{{write}}' to socket '{{output}}' copy each chunk through '{{buffer}}': 2 CPU copies and 4 user/kernel switches per chunk; 'splice' through a pipe moves it between the sockets inside the kernel with no CPU copy",
   },
   scope: 'calls',
+  triggers: ['read', 'recv'],
   candidates: /\b(?:read|recv)\s*\([\s\S]*?\b(?:write|send)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

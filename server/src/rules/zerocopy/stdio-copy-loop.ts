@@ -24,6 +24,7 @@ export const stdioCopyLoop: Rule = {
       "loop copies each chunk from stream '{{input}}' to '{{output}}' through '{{buffer}}' ('{{read}}' then '{{write}}'): with the stdio buffers in the way that is 3 CPU copies and 4 user/kernel switches per chunk; {{alternative}}",
   },
   scope: 'calls',
+  triggers: ['fread', 'fread_unlocked'],
   candidates: /\bfread(?:_unlocked)?\s*\([\s\S]*?\bfwrite(?:_unlocked)?\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {
