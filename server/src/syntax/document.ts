@@ -37,7 +37,7 @@ export class SyntaxDocument {
     const startPosition = toPoint(this.lines, start);
     const oldEndPosition = toPoint(this.lines, end);
     const text = this.currentText.slice(0, start) + newText + this.currentText.slice(end);
-    const lines = new LineIndex(text);
+    const lines = this.lines.edited(text, start, end, newText);
     const newEnd = start + newText.length;
     this.currentTree.edit(
       new Edit({

@@ -12,17 +12,32 @@ export interface LineCharacter {
 }
 
 export class LineIndex {
-  private readonly lineStarts: number[] = [0];
+  private readonly lineStarts: number[];
 
-  constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) this.lineStarts.push(i + 1);
-      else if (c === 13) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        this.lineStarts.push(i + 1);
-      }
+  constructor(private readonly text: string, lineStarts?: number[]) {
+    this.lineStarts = lineStarts ?? [0];
+    if (!lineStarts) scanLineStarts(text, 0, text.length, this.lineStarts);
+  }
+
+  /**
+   * The index of `text`, which is this index's text with [start, end)
+   * replaced by `inserted`: only the edited lines are scanned again, the
+   * others are moved (an editor's keystroke in a large file).
+   */
+  edited(text: string, start: number, end: number, inserted: string): LineIndex {
+    const delta = inserted.length - (end - start);
+    // From the start of the line before the edit (a "\r" there may now meet a "\n")
+    // to one character past it (an "\r" at its end may meet the next "\n").
+    const fromLine = this.positionAt(Math.max(0, start - 1)).line;
+    const starts = this.lineStarts.slice(0, fromLine + 1);
+    const scanEnd = Math.min(text.length, start + inserted.length + 1);
+    scanLineStarts(text, this.lineStarts[fromLine]!, scanEnd, starts);
+    const last = starts[starts.length - 1]!;
+    for (let i = this.positionAt(end).line + 1; i < this.lineStarts.length; i++) {
+      const moved = this.lineStarts[i]! + delta;
+      if (moved > last && moved > scanEnd) starts.push(moved);
     }
+    return new LineIndex(text, starts);
   }
 
   get lineCount(): number {
@@ -52,5 +67,17 @@ export class LineIndex {
   /** Offset where `line` starts. */
   lineStart(line: number): number {
     return this.lineStarts[Math.max(0, Math.min(line, this.lineStarts.length - 1))]!;
+  }
+}
+
+/** Appends the start of every line that begins after a line break in text[from, to). */
+function scanLineStarts(text: string, from: number, to: number, out: number[]): void {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) out.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      out.push(i + 1);
+    }
   }
 }
