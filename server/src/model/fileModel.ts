@@ -83,7 +83,8 @@ export class FileModel implements NameTypes {
    * layouts may not be what the type table computes.
    */
   get mayPackStructs(): boolean {
-    this.packed ??= /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(this.text);
+    // The substring checks first: they are fast scans, the pattern is not (it runs once per lint per keystroke).
+    this.packed ??= (this.text.includes('packed') || this.text.includes('pragma')) && /__attribute__\s*\(\(\s*(?:__)?packed|#\s*pragma\s+pack/.test(this.text);
     return this.packed;
   }
 
