@@ -370,6 +370,20 @@ describe('closed files', () => {
   });
 });
 
+describe('debounce', () => {
+  it('a burst of changes is analysed once, for its last version', async () => {
+    client = await startTestServer({ initializationOptions: { debounceMs: 5 } });
+    const uri = 'file:///virtual/burst.c';
+    client.open(uri, SHIFT);
+    await client.diagnostics(uri);
+    const before = client.lastSeq();
+    for (let i = 0; i < 30; i++) client.edit(uri, 0, 0, ' ');
+    await client.diagnostics(uri);
+    const burst = client.published.filter((p) => p.uri === uri && p.seq > before);
+    expect(burst.map((p) => p.version)).toEqual([31]);
+  });
+});
+
 describe('1,000 random edits', () => {
   it('every published result equals a fresh analysis of that version, and the last one is published', async () => {
     client = await startTestServer();

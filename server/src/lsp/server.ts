@@ -4,7 +4,9 @@
  * Invariants:
  * - One SyntaxDocument (one incrementally edited tree) per open document,
  *   disposed on close; the text is synchronised incrementally.
- * - Analysis runs a short debounce after the last change; diagnostics are
+ * - Analysis runs a short debounce after the last change arrived (the
+ *   incremental re-parse counts towards it, and at least one more turn of
+ *   the event loop passes, so changes already queued are applied first); diagnostics are
  *   published with the document version they were computed for, and never
  *   for a version that has since changed or a document that was closed.
  * - Code actions and hovers use the findings of the current version (the
@@ -202,6 +204,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   });
 
   connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
+    const arrived = performance.now();
     const entry = open.get(textDocument.uri);
     if (!entry) return;
     for (const change of contentChanges) {
@@ -213,7 +216,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
     }
     entry.version = textDocument.version;
-    schedule(entry, debounceMs);
+    schedule(entry, Math.max(1, debounceMs - (performance.now() - arrived)));
   });
 
   connection.onDidCloseTextDocument(({ textDocument }) => {
