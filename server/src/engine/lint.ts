@@ -221,8 +221,56 @@ export function triggered(triggers: readonly (string | RegExp)[], called: Readon
   return false;
 }
 
+/**
+ * The registry's triggers as one bit per rule: a function's called names are
+ * looked up once for all rules (a name -> the rules it triggers), instead of
+ * every rule testing its list against every function.
+ */
+interface TriggerIndex {
+  bitOf: Map<Rule, number>;
+  byName: Map<string, number>;
+  patterns: [RegExp, number][];
+}
+
+let registryTriggers: TriggerIndex | undefined;
+
+function triggerIndex(): TriggerIndex {
+  if (registryTriggers) return registryTriggers;
+  const index: TriggerIndex = { bitOf: new Map(), byName: new Map(), patterns: [] };
+  for (const rule of registry) {
+    if (!rule.triggers || index.bitOf.size >= 31) continue;
+    const bit = 1 << index.bitOf.size;
+    index.bitOf.set(rule, bit);
+    for (const t of rule.triggers) {
+      if (typeof t === 'string') index.byName.set(t, (index.byName.get(t) ?? 0) | bit);
+      else index.patterns.push([t, bit]);
+    }
+  }
+  return (registryTriggers = index);
+}
+
+/** The registry rules (as bits) that a function's calls trigger. */
+function triggerMask(entry: FunctionEntry, fileText: string, index: TriggerIndex): number {
+  const byFunction = perText(fileText, 'triggerMasks', () => new Map<string, number>());
+  let mask = byFunction.get(entry.text);
+  if (mask === undefined) {
+    mask = 0;
+    for (const name of callsOf(entry, fileText)) {
+      mask |= index.byName.get(name) ?? 0;
+      for (const [pattern, bit] of index.patterns) if ((mask & bit) === 0 && pattern.test(name)) mask |= bit;
+    }
+    byFunction.set(entry.text, mask);
+  }
+  return mask;
+}
+
 function matches(rule: Rule, entry: FunctionEntry, fileText: string): boolean {
-  if (rule.triggers && !triggered(rule.triggers, callsOf(entry, fileText))) return false;
+  if (rule.triggers) {
+    const index = triggerIndex();
+    const bit = index.bitOf.get(rule);
+    const fired = bit !== undefined ? (triggerMask(entry, fileText, index) & bit) !== 0 : triggered(rule.triggers, callsOf(entry, fileText));
+    if (!fired) return false;
+  }
   const patterns = Array.isArray(rule.candidates) ? rule.candidates : [rule.candidates as RegExp];
   return patterns.every((p) => {
     p.lastIndex = 0;
