@@ -9,13 +9,15 @@
  *    file-wide facts rules read (`FileModel.mayPackStructs`), the `#include`
  *    lines, and the code between functions (comments and layout aside, see
  *    `normaliseCode`).
- *  - A function's findings depend on its own text, on the functions it
- *    mentions (callees, thread start routines, transitively: their summaries)
- *    and on its direct callers (a copy helper called after a zero-copy
- *    attempt). So an added, edited, renamed or removed function invalidates
- *    itself, every function that reaches its name through mentions, and
- *    every function it mentions before or after the edit.
- *  - Only rules declaring `scope: 'function'` take part. Findings are stored
+ *  - A 'function' rule's findings about a function depend on its text alone.
+ *    A 'calls' rule's also depend on the functions it mentions (callees,
+ *    thread start routines, transitively: their summaries) and on its direct
+ *    callers (a copy helper called after a zero-copy attempt). So for those,
+ *    an added, edited, renamed or removed function invalidates itself, every
+ *    function that reaches its name through mentions, and every function it
+ *    mentions before or after the edit.
+ *  - Only rules declaring `scope: 'function'` or `'calls'` take part; 'file'
+ *    rules are checked in full every time. Findings are stored
  *    relative to their function and only when every range they carry lies
  *    inside it; a rule whose messages quote line numbers reuses a function's
  *    findings only while it starts on the same line. A rule caught reporting
@@ -33,6 +35,7 @@ export interface LintCache {
   functions: Map<string, string>;
   /** Function text -> the names of the file's functions it mentions (for `mentionNames`). */
   mentions: Map<string, string[]>;
+  /** The function names `mentions` was filtered by (old and new names, sorted): when they change, it is rebuilt. */
   mentionNames: string;
   /** Function text -> its `#include` lines. */
   includes: Map<string, string>;
@@ -119,17 +122,12 @@ function fileSignature(cache: LintCache, file: FileModel, settings: LintSettings
   // `#include` lines inside functions (those between functions are in the segments below).
   const includes = new Map<string, string>();
   for (const f of file.functions) {
-    const lines = cache.includes.get(f.text) ?? includes.get(f.text) ?? (f.text.match(/^[ \t]*#[ \t]*include[^\n]*/gm) ?? []).map(normaliseCode).join('\n');
-    includes.set(f.text, lines);
+    const lines = carried(cache.includes, includes, f.text, () => (f.text.match(/^[ \t]*#[ \t]*include[^\n]*/gm) ?? []).map(normaliseCode).join('\n'));
     if (lines) parts.push(lines);
   }
   cache.includes = includes;
   const segments = new Map<string, string>();
-  const segment = (raw: string) => {
-    const normal = cache.segments.get(raw) ?? segments.get(raw) ?? normaliseCode(raw);
-    segments.set(raw, normal);
-    parts.push(normal);
-  };
+  const segment = (raw: string) => parts.push(carried(cache.segments, segments, raw, () => normaliseCode(raw)));
   let pos = 0;
   for (const f of [...file.functions].sort((a, b) => a.range.start - b.range.start)) {
     if (f.range.start >= pos) segment(file.text.slice(pos, f.range.start));
@@ -138,6 +136,16 @@ function fileSignature(cache: LintCache, file: FileModel, settings: LintSettings
   segment(file.text.slice(pos));
   cache.segments = segments;
   return parts.join('\u0000');
+}
+
+/**
+ * The value for `key` from the last lint's map, else computed, recorded in
+ * this lint's map: what is no longer in the text is dropped with the old map.
+ */
+function carried(previous: Map<string, string>, next: Map<string, string>, key: string, compute: () => string): string {
+  const value = previous.get(key) ?? next.get(key) ?? compute();
+  next.set(key, value);
+  return value;
 }
 
 /**

@@ -111,13 +111,13 @@ function severityOf(rule: Rule, settings: LintSettings): Severity | undefined {
 function checkChangedFunctions(rule: Rule, severity: Severity, file: FileModel, settings: LintSettings, cache: LintCache, stale: Set<number>, lines: LineIndex): Finding[] | undefined {
   const previous = cache.findings.get(rule.id);
   const next = new Map<string, CachedFindings>();
-  const byLine = quotesLines(rule);
+  // Messages quoting line numbers are reused only for a function still on its line (0: any line).
+  const startLine = quotesLines(rule) ? (e: FunctionEntry) => lines.positionAt(e.range.start).line : () => 0;
   const out: Finding[] = [];
   const toCheck: FunctionEntry[] = [];
   file.functions.forEach((entry, i) => {
-    const line = byLine ? lines.positionAt(entry.range.start).line : 0;
     const hit = stale.has(i) ? undefined : previous?.get(entry.text);
-    if (hit && hit.line === line) {
+    if (hit && hit.line === startLine(entry)) {
       for (const f of hit.findings) out.push(shiftFinding(f, entry.range.start));
       next.set(entry.text, hit);
     } else toCheck.push(entry);
@@ -153,10 +153,7 @@ function checkChangedFunctions(rule: Rule, severity: Severity, file: FileModel, 
   }
   for (const [entry, found] of reports) {
     out.push(...found);
-    if (found.every((f) => insideFunction(f, entry))) {
-      const line = byLine ? lines.positionAt(entry.range.start).line : 0;
-      next.set(entry.text, { line, findings: found.map((f) => shiftFinding(f, -entry.range.start)) });
-    }
+    if (found.every((f) => insideFunction(f, entry))) next.set(entry.text, { line: startLine(entry), findings: found.map((f) => shiftFinding(f, -entry.range.start)) });
   }
   cache.findings.set(rule.id, next);
   return out;
