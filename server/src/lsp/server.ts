@@ -270,25 +270,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return actions;
   });
 
-  connection.onRequest(LINT_FILES_REQUEST, async (params: LintFilesParams, token): Promise<LintFilesResult> => {
-    const out: LintFilesResult = { linted: 0, findings: 0, ignored: 0, failed: [] };
-    const gitignored = gitignoreFilter();
-    for (const uri of params.uris) {
-      if (token.isCancellationRequested) break;
-      if (open.has(uri)) continue;
-      if (gitignored(uri)) {
-        out.ignored++;
-        continue;
-      }
-      const r = await lintFromDisk(uri);
-      if (typeof r === 'string') out.failed.push({ uri, reason: r });
-      else {
-        out.linted++;
-        out.findings += r;
-      }
-    }
-    return out;
-  });
+  connection.onRequest(LINT_FILES_REQUEST, (params: LintFilesParams, token): Promise<LintFilesResult> =>
+    lintClosedFiles(params.uris, () => token.isCancellationRequested),
+  );
 
   connection.onExecuteCommand(async ({ command }) => {
     if (command !== LINT_WORKSPACE_COMMAND) return null;
@@ -299,27 +283,37 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
     const progress = canShowProgress ? await connection.window.createWorkDoneProgress() : undefined;
     progress?.begin('CopyScope: linting workspace', 0, `${files.length} files`, true);
-    const result: LintFilesResult = { linted: 0, findings: 0, ignored: 0, failed: [] };
-    const gitignored = gitignoreFilter();
-    for (let i = 0; i < files.length; i++) {
-      if (progress?.token.isCancellationRequested) break;
-      const uri = pathToFileURL(files[i]!).toString();
-      if (open.has(uri)) continue;
-      if (gitignored(uri)) {
-        result.ignored++;
-        continue;
-      }
-      const r = await lintFromDisk(uri);
-      if (typeof r === 'string') result.failed.push({ uri, reason: r });
-      else {
-        result.linted++;
-        result.findings += r;
-      }
-      progress?.report(Math.round((100 * (i + 1)) / files.length), `${i + 1}/${files.length} files`);
-    }
+    const result = await lintClosedFiles(
+      files.map((f) => pathToFileURL(f).toString()),
+      () => progress?.token.isCancellationRequested ?? false,
+      (done) => progress?.report(Math.round((100 * done) / files.length), `${done}/${files.length} files`),
+    );
     progress?.done();
     return result;
   });
+
+  /** Lints files from disk and publishes; open documents keep their live diagnostics, .gitignored files are skipped. */
+  async function lintClosedFiles(uris: string[], cancelled: () => boolean, onFile?: (done: number) => void): Promise<LintFilesResult> {
+    const out: LintFilesResult = { linted: 0, findings: 0, ignored: 0, failed: [] };
+    const gitignored = gitignoreFilter();
+    for (let i = 0; i < uris.length && !cancelled(); i++) {
+      const uri = uris[i]!;
+      // Open documents keep their live diagnostics.
+      if (!open.has(uri)) {
+        if (gitignored(uri)) out.ignored++;
+        else {
+          const r = await lintFromDisk(uri);
+          if (typeof r === 'string') out.failed.push({ uri, reason: r });
+          else {
+            out.linted++;
+            out.findings += r;
+          }
+        }
+      }
+      onFile?.(i + 1);
+    }
+    return out;
+  }
 
   connection.onShutdown(() => {
     for (const entry of open.values()) closeDocument(entry);
