@@ -13,6 +13,7 @@ import type { SyntaxNode } from '../syntax/treeSitter';
 import type { FunctionIR, Param, Range, TypeRef, VarDecl } from './ir';
 import { declare, lowerDeclaration, lowerExpr, lowerFunction, lowerParams, rangeOf, withSource } from './lower';
 import type { CallExpr } from './walk';
+import { escapeRegExp } from './textFacts';
 
 export interface FunctionHeader {
   name: string;
@@ -126,6 +127,3 @@ function parentWithin(ancestor: SyntaxNode, node: SyntaxNode): SyntaxNode | null
   return node.parent;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -20,6 +20,11 @@ export function perText<T>(text: string, key: string, compute: () => T): T {
   return cachedFacts.get(key) as T;
 }
 
+/** `s` with the characters a regular expression gives meaning to escaped, to match it literally. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** 1-based line of an offset. */
 export function lineOf(text: string, offset: number): number {
   return perText(text, 'lineIndex', () => new LineIndex(text)).positionAt(offset).line + 1;

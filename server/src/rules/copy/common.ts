@@ -11,7 +11,7 @@ import type { Expr, TypeRef } from '../../model/ir';
 import { regionOf } from '../../model/regions';
 import { stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { perText } from '../../model/textFacts';
+import { escapeRegExp, perText } from '../../model/textFacts';
 
 /** True when `e`'s text can stand as an operand of `*` or `-` without parentheses. */
 export function isPrimary(e: Expr): boolean {
@@ -53,7 +53,7 @@ export function includeEdit(text: string, header: string): TextEdit | undefined 
 }
 
 function computeIncludeEdit(text: string, header: string): TextEdit | undefined {
-  const escaped = header.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const escaped = escapeRegExp(header);
   if (new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*<${escaped}>`, 'm').test(text)) return undefined;
   let insertAt = 0;
   const includes = /^[ \t]*#[ \t]*include[^\n]*\n/gm;

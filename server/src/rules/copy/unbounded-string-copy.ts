@@ -16,6 +16,7 @@ import type { TextEdit } from '../../engine/types';
 import type { FunctionModel } from '../../model/functionModel';
 import { exprKey } from '../../model/regions';
 import type { Expr, Stmt } from '../../model/ir';
+import { escapeRegExp } from '../../model/textFacts';
 import { forEachExprIn, forEachStmt, sameExpr, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { textOf } from '../callArgs';
 import { definitionsOf, includeEdit, isHostedC, objectBytes, type ObjectBytes } from './common';
@@ -231,7 +232,7 @@ function neverAssigned(file: FunctionModel['file'], name: string): boolean {
   if (!cache) assignedNames.set(file, (cache = new Map()));
   let result = cache.get(name);
   if (result === undefined) {
-    const escaped = name.replace(/[$]/g, '\\$&');
+    const escaped = escapeRegExp(name);
     const writes = file.text.match(new RegExp(`\\b${escaped}\\s*(?:\\[[^\\]]*\\]\\s*)?(?:[-+*/%&|^]|<<|>>)?=(?!=)|&\\s*${escaped}\\b|\\b${escaped}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${escaped}\\b`, 'g'));
     result = (writes?.length ?? 0) <= 1;
     cache.set(name, result);

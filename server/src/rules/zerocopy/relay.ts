@@ -36,7 +36,7 @@ import type { Expr, LoopStmt, Range, Stmt } from '../../model/ir';
 import { exprKey, linearIsConstant, regionOf } from '../../model/regions';
 import { childExprs, forEachExpr, forEachExprIn, forEachStmt, mentions, rootName, sameExpr, stmtExprs, stripCasts, type CallSite } from '../../model/walk';
 import { argByRole } from '../callArgs';
-import { perText } from '../../model/textFacts';
+import { escapeRegExp, perText } from '../../model/textFacts';
 
 export type RelayFlavour = 'fd' | 'stdio';
 
@@ -547,9 +547,6 @@ function mayTouch(callee: string, root: string, fn: FunctionModel): boolean {
   return new RegExp(`\\b${escapeRegExp(root)}\\b`).test(entry.text);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 // ------------------------------------------------------------ fallbacks
 
