@@ -38,7 +38,7 @@ import { asyncRole, type AsyncRole } from './asyncApiEffects';
 import { apiEffect } from './apiEffects';
 import { compareHolds, edgeFact, literalNumber, type Cfg, type CfgEdge, type CfgNode, type CompareOp, type EdgeFact } from './cfg';
 import type { FunctionModel, VarSymbol } from './functionModel';
-import type { Expr, Range } from './ir';
+import type { Expr, Range, Stmt } from './ir';
 import { solveForward } from './paths';
 import { exprKey } from './regions';
 import { childExprs, forEachExpr, forEachExprIn, forEachStmt, stmtExprs, stripCasts, type CallExpr } from './walk';
@@ -882,13 +882,7 @@ function controlEscapes(b: Builder, request: AsyncRequest): boolean {
   }
   forEachStmt(b.fn.ir.body, (st) => {
     if (escapes) return;
-    const tops: { e: Expr; context: UseContext }[] = [];
-    if (st.kind === 'decl') {
-      for (const d of st.decls) if (d.init) tops.push({ e: d.init, context: { kind: 'init', declName: d.name } });
-    } else {
-      for (const e of stmtExprs(st)) tops.push({ e, context: { kind: st.kind === 'return' ? 'return' : 'expr' } });
-    }
-    for (const { e, context } of tops) {
+    for (const { e, context } of topExprs(st)) {
       if (!containsIdent(e, symbol.name)) continue;
       forEachWithParents(e, (x, parents) => {
         if (escapes || x.kind !== 'ident' || x.name !== symbol.name) return;
@@ -961,13 +955,7 @@ function onlyInitialises(fn: FunctionModel, name: string | undefined, index: num
     result = true;
     forEachStmt(callee.ir.body, (st) => {
       if (!result) return;
-      const tops: { e: Expr; context: UseContext }[] = [];
-      if (st.kind === 'decl') {
-        for (const d of st.decls) if (d.init) tops.push({ e: d.init, context: { kind: 'init', declName: d.name } });
-      } else {
-        for (const e of stmtExprs(st)) tops.push({ e, context: { kind: st.kind === 'return' ? 'return' : 'expr' } });
-      }
-      for (const { e, context } of tops) {
+      for (const { e, context } of topExprs(st)) {
         forEachWithParents(e, (x, parents) => {
           if (!result || x.kind !== 'ident' || x.name !== param.name) return;
           const parent = parents[parents.length - 1];
@@ -986,6 +974,12 @@ function onlyInitialises(fn: FunctionModel, name: string | undefined, index: num
 function isHarmlessLibraryCall(call: CallExpr): boolean {
   const effect = apiEffect(call.name);
   return effect !== undefined && (effect.category === 'fill' || effect.category === 'copy' || effect.category === 'free' || effect.category === 'alloc');
+}
+
+/** A statement's top-level expressions, each with how its value is used (an initializer, a returned value, or an expression statement). */
+function topExprs(st: Stmt): { e: Expr; context: UseContext }[] {
+  if (st.kind === 'decl') return st.decls.flatMap((d) => (d.init ? [{ e: d.init, context: { kind: 'init' as const, declName: d.name } }] : []));
+  return stmtExprs(st).map((e) => ({ e, context: { kind: st.kind === 'return' ? ('return' as const) : ('expr' as const) } }));
 }
 
 interface UseContext {
