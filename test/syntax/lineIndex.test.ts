@@ -1,6 +1,10 @@
-/** LineIndex.edited (the language server's per-keystroke update) must equal a fresh index of the new text. */
+/**
+ * LineIndex.edited (the language server's per-keystroke update) must equal a
+ * fresh index of the new text; the indexOf scan of long ranges must find the
+ * breaks a character-by-character scan finds.
+ */
 import { describe, expect, it } from 'vitest';
-import { LineIndex } from '../../server/src/syntax/lineIndex';
+import { LineIndex, scanLineStarts } from '../../server/src/syntax/lineIndex';
 
 function starts(index: LineIndex): number[] {
   return Array.from({ length: index.lineCount }, (_, i) => index.lineStart(i));
@@ -26,6 +30,38 @@ describe('LineIndex.edited', () => {
         text = next;
         expect(starts(index), JSON.stringify({ text, start, end, inserted })).toEqual(starts(new LineIndex(text)));
       }
+    }
+  });
+});
+
+/** The definition: every character looked at, "\r\n" counted once. */
+function referenceStarts(text: string, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) {
+    const c = text[i];
+    if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      out.push(i + 1);
+    }
+  }
+  return out;
+}
+
+describe('scanLineStarts', () => {
+  it('finds the breaks of long ranges as a plain scan does, up to a range end inside "\r\n"', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pieces = ['abc', ' ', '\n', '\r', '\r\n', '\n\r', '\r\r', 'é😀', 'x'.repeat(40)];
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 50 + rand(400) }, () => pieces[rand(pieces.length)]).join('');
+      const from = rand(Math.min(40, text.length));
+      const to = Math.max(from, text.length - rand(40));
+      const out: number[] = [];
+      scanLineStarts(text, from, to, out);
+      expect(out, JSON.stringify({ text, from, to })).toEqual(referenceStarts(text, from, to));
     }
   });
 });
