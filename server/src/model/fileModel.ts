@@ -58,6 +58,7 @@ export interface FunctionEntry {
   text: string;
 }
 
+const SPECIFIERS_WITH_BODY = new Set(['struct_specifier', 'union_specifier', 'enum_specifier']);
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else', 'linkage_specification', 'declaration_list', 'ERROR']);
 
 export class FileModel implements NameTypes {
@@ -157,6 +158,11 @@ export class FileModel implements NameTypes {
         this.typeSpecifiers(typeNode);
         for (const declarator of node.childrenForFieldName('declarator')) {
           if (!declarator) continue;
+          const prototype = this.prototypeName(declarator);
+          if (prototype) {
+            this.declaredFunctions.add(prototype);
+            continue;
+          }
           const d = declare(node, typeNode, declarator);
           if (!d.name || !d.nameNode) continue;
           if (d.isFunction) {
@@ -196,10 +202,24 @@ export class FileModel implements NameTypes {
   private functionName(node: SyntaxNode, typeNode: SyntaxNode | null): string | undefined {
     const declarator = node.childForFieldName('declarator');
     if (!declarator) return undefined;
+    return this.simpleFunctionName(declarator) ?? declare(node, typeNode, declarator).name;
+  }
+
+  /** `name(params)` or `*name(params)`, read from the source text; undefined for any other shape. */
+  private simpleFunctionName(declarator: SyntaxNode): string | undefined {
     const head = this.text.slice(declarator.startIndex, Math.min(declarator.endIndex, declarator.startIndex + 256));
-    const simple = /^[\s*]*(?:(?:const|volatile|restrict)\s+)*([A-Za-z_]\w*)\s*\(/.exec(head);
-    if (simple) return simple[1];
-    return declare(node, typeNode, declarator).name;
+    return /^[\s*]*(?:(?:const|volatile|restrict)\s+)*([A-Za-z_]\w*)\s*\(/.exec(head)?.[1];
+  }
+
+  /**
+   * The name a prototype declares (`int f(void);`, `char *g(int);`), read as
+   * `functionName` reads definitions. Headers are mostly prototypes, and all
+   * the model keeps of one is its name.
+   */
+  private prototypeName(declarator: SyntaxNode): string | undefined {
+    const type = declarator.type;
+    if (type !== 'function_declarator' && type !== 'pointer_declarator') return undefined;
+    return this.simpleFunctionName(declarator);
   }
 
   private addGlobal(v: GlobalSymbol): void {
@@ -209,7 +229,8 @@ export class FileModel implements NameTypes {
 
   /** Records struct layouts and enum values found in a type specifier. */
   private typeSpecifiers(typeNode: SyntaxNode | null): void {
-    if (!typeNode) return;
+    // The type name first: it costs no call into the parser, the body does.
+    if (!typeNode || !SPECIFIERS_WITH_BODY.has(typeNode.type)) return;
     const body = typeNode.childForFieldName('body');
     if (!body) return;
     if (typeNode.type === 'enum_specifier') {
@@ -224,7 +245,6 @@ export class FileModel implements NameTypes {
       }
       return;
     }
-    if (typeNode.type !== 'struct_specifier' && typeNode.type !== 'union_specifier') return;
     const fields: { name: string; type: TypeRef }[] = [];
     let bitFields = false;
     for (const f of body.namedChildren) {
