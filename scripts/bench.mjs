@@ -1,7 +1,8 @@
 // `npm run bench`: throughput of the engine on real C (scripts/corpus.mjs).
 // Prints MB/s for parse only (web-tree-sitter, one thread, in process), for a
 // full `copyscope lint` with --jobs 1 and --jobs 2 (the CLI as users run it,
-// process start included), and peak RSS. Each figure is the best of N runs.
+// process start included), and peak RSS. Each figure is the best of N runs
+// (BENCH_RUNS, default 5).
 // Targets (issues 2 and 4): full lint >= 75% (60% with the concurrency rules)
 // of parse-only throughput; --jobs 2 >= 1.6x --jobs 1.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT, corpusFiles, ensureCorpus } from './corpus.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const require = createRequire(join(ROOT, 'package.json'));
 const dirs = ensureCorpus();
 const files = corpusFiles(dirs);
@@ -34,30 +35,37 @@ async function parseOnlySeconds() {
   return best;
 }
 
-function lintSeconds(jobs, extra = []) {
-  let best = Infinity;
-  let maxRssKiB = 0;
-  for (let run = 0; run < RUNS; run++) {
-    const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'lint', '--jobs', String(jobs), ...extra, '--format', 'json', '--output', '/dev/null', ...dirs], {
-      encoding: 'utf8',
-      env: { ...process.env, COPYSCOPE_STATS: '1' },
-    });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (r.status !== 0 && r.status !== 1) throw new Error(`copyscope lint failed (${r.status}): ${r.stderr}`);
-    const stats = r.stderr.match(/copyscope-stats (\{.*\})/);
-    if (stats) maxRssKiB = Math.max(maxRssKiB, JSON.parse(stats[1]).maxRssKiB);
-    best = Math.min(best, seconds);
-  }
-  return { seconds: best, maxRssMB: maxRssKiB / 1024 };
+/** One `copyscope lint` run: wall seconds and the peak RSS the CLI reports. */
+function lintRun(jobs, extra = []) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'lint', '--jobs', String(jobs), ...extra, '--format', 'json', '--output', '/dev/null', ...dirs], {
+    encoding: 'utf8',
+    env: { ...process.env, COPYSCOPE_STATS: '1' },
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`copyscope lint failed (${r.status}): ${r.stderr}`);
+  const stats = r.stderr.match(/copyscope-stats (\{.*\})/);
+  return { seconds, maxRssMB: stats ? JSON.parse(stats[1]).maxRssKiB / 1024 : 0 };
 }
 
 const parse = await parseOnlySeconds();
 // The same CLI run doing only the parse: process start, reading and wasm
 // warm-up are shared with a real lint, so the ratio shows the analysis cost.
-const cliParse = lintSeconds(1, ['--parse-only']);
-const one = lintSeconds(1);
-const two = lintSeconds(2);
+// The three runs take turns, so that a slow minute of a shared machine
+// slows all three rather than one.
+const variants = { cliParse: [1, ['--parse-only']], one: [1, []], two: [2, []] };
+const best = Object.fromEntries(Object.keys(variants).map((k) => [k, { seconds: Infinity, maxRssMB: 0 }]));
+for (let run = 0; run < RUNS; run++) {
+  const round = [];
+  for (const [name, [jobs, extra]] of Object.entries(variants)) {
+    const r = lintRun(jobs, extra);
+    best[name] = { seconds: Math.min(best[name].seconds, r.seconds), maxRssMB: Math.max(best[name].maxRssMB, r.maxRssMB) };
+    round.push(`${name} ${r.seconds.toFixed(2)} s`);
+  }
+  // The spread between rounds shows how much the machine varied.
+  console.log(`round ${run + 1}/${RUNS}: ${round.join(', ')}`);
+}
+const { cliParse, one, two } = best;
 const rate = (s) => (megabytes / s).toFixed(2);
 console.log(`corpus: ${files.length} files, ${megabytes.toFixed(1)} MB (${dirs.map((d) => d.split('/').at(-2)).join(', ')})`);
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; best of ${RUNS}`);
