@@ -199,11 +199,13 @@ function candidateMemo(cache: LintCache, rule: Rule): Map<string, boolean> {
   return memo;
 }
 
+const CALLED_NAME = /\b[A-Za-z_]\w*(?=\s*\()/g;
+
 /** The names a function calls (an identifier followed by `(`), once per function for all rules' `triggers`. */
 function callsOf(entry: FunctionEntry, fileText: string): Set<string> {
   const byFunction = perText(fileText, 'calledNames', () => new Map<string, Set<string>>());
   let names = byFunction.get(entry.text);
-  if (!names) byFunction.set(entry.text, (names = new Set(entry.text.match(/\b[A-Za-z_]\w*(?=\s*\()/g))));
+  if (!names) byFunction.set(entry.text, (names = new Set(entry.text.match(CALLED_NAME))));
   return names;
 }
 
@@ -227,13 +229,18 @@ interface TriggerIndex {
   bitOf: Map<Rule, number>;
   byName: Map<string, number>;
   patterns: [RegExp, number][];
+  /** Each name's bits, patterns included, once it has been seen: names repeat across functions and files. */
+  maskOfName: Map<string, number>;
 }
+
+/** Enough for the names of a large code base; past it the memo starts again rather than grow in a long-lived server. */
+const MAX_MEMO_NAMES = 100_000;
 
 let registryTriggers: TriggerIndex | undefined;
 
 function triggerIndex(): TriggerIndex {
   if (registryTriggers) return registryTriggers;
-  const index: TriggerIndex = { bitOf: new Map(), byName: new Map(), patterns: [] };
+  const index: TriggerIndex = { bitOf: new Map(), byName: new Map(), patterns: [], maskOfName: new Map() };
   for (const rule of registry) {
     if (!rule.triggers || index.bitOf.size >= 31) continue;
     const bit = 1 << index.bitOf.size;
@@ -252,27 +259,58 @@ function triggerMask(entry: FunctionEntry, fileText: string, index: TriggerIndex
   let mask = byFunction.get(entry.text);
   if (mask === undefined) {
     mask = 0;
-    for (const name of callsOf(entry, fileText)) {
-      mask |= index.byName.get(name) ?? 0;
-      for (const [pattern, bit] of index.patterns) if ((mask & bit) === 0 && pattern.test(name)) mask |= bit;
-    }
+    for (const name of entry.text.match(CALLED_NAME) ?? []) mask |= nameMask(name, index);
     byFunction.set(entry.text, mask);
   }
   return mask;
 }
 
+function nameMask(name: string, index: TriggerIndex): number {
+  let mask = index.maskOfName.get(name);
+  if (mask === undefined) {
+    mask = index.byName.get(name) ?? 0;
+    for (const [pattern, bit] of index.patterns) if ((mask & bit) === 0 && pattern.test(name)) mask |= bit;
+    if (index.maskOfName.size >= MAX_MEMO_NAMES) index.maskOfName.clear();
+    index.maskOfName.set(name, mask);
+  }
+  return mask;
+}
+
+/**
+ * A rule's pre-filter in one shape for all rules: `matches` runs for every
+ * rule and function, and rule objects of many shapes made V8 throw away its
+ * optimized code again and again.
+ */
+interface Prefilter {
+  /** The rule's bit in the registry's trigger index; 0 when it has none. */
+  bit: number;
+  triggers: readonly (string | RegExp)[] | undefined;
+  patterns: readonly RegExp[];
+}
+
+const prefilters = new WeakMap<Rule, Prefilter>();
+
+function prefilterOf(rule: Rule): Prefilter {
+  let p = prefilters.get(rule);
+  if (!p) {
+    const patterns = Array.isArray(rule.candidates) ? rule.candidates : [rule.candidates as RegExp];
+    p = { bit: rule.triggers ? (triggerIndex().bitOf.get(rule) ?? 0) : 0, triggers: rule.triggers, patterns };
+    prefilters.set(rule, p);
+  }
+  return p;
+}
+
 function matches(rule: Rule, entry: FunctionEntry, fileText: string): boolean {
-  if (rule.triggers) {
-    const index = triggerIndex();
-    const bit = index.bitOf.get(rule);
-    const fired = bit !== undefined ? (triggerMask(entry, fileText, index) & bit) !== 0 : triggered(rule.triggers, callsOf(entry, fileText));
+  const p = prefilterOf(rule);
+  if (p.triggers) {
+    const fired = p.bit !== 0 ? (triggerMask(entry, fileText, triggerIndex()) & p.bit) !== 0 : triggered(p.triggers, callsOf(entry, fileText));
     if (!fired) return false;
   }
-  const patterns = Array.isArray(rule.candidates) ? rule.candidates : [rule.candidates as RegExp];
-  return patterns.every((p) => {
-    p.lastIndex = 0;
-    return p.test(entry.text);
-  });
+  for (const pattern of p.patterns) {
+    pattern.lastIndex = 0;
+    if (!pattern.test(entry.text)) return false;
+  }
+  return true;
 }
 
 function toFinding(rule: Rule, severity: Severity, r: Report): Finding {
