@@ -36,4 +36,44 @@ describe('declarators', () => {
       done();
     }
   });
+
+  it('reads storage classes and qualifiers wherever C allows them around the type', async () => {
+    const text = [
+      'static int a; int static b; extern const int c; int const d; volatile int e, f; int plain;',
+      'int use(const char *p, char const *q, int n, register int r) {',
+      '  static char buf[4]; const int k = 1; int x, y; char *s = buf; return k + x + y + n + r + (s - p - q);',
+      '}',
+    ].join('\n');
+    const { file, done } = await fileOf(text);
+    try {
+      const global = (name: string) => file.globals.get(name)!.type;
+      expect(global('a').storage).toEqual(['static']);
+      expect(global('b').storage).toEqual(['static']);
+      expect([global('c').storage, global('c').qualifiers]).toEqual([['extern'], ['const']]);
+      expect(global('d').qualifiers).toEqual(['const']);
+      expect([global('e').qualifiers, global('f').qualifiers]).toEqual([['volatile'], ['volatile']]);
+      expect([global('plain').storage, global('plain').qualifiers]).toEqual([[], []]);
+      const fn = file.model(file.functionNamed('use')!)!;
+      const param = (name: string) => fn.params.find((p) => p.name === name)!.type;
+      expect([param('p').qualifiers, param('q').qualifiers, param('n').qualifiers]).toEqual([['const'], ['const'], []]);
+      expect(param('r').storage).toEqual(['register']);
+      const local = (name: string) => fn.locals.find((l) => l.name === name)!.type;
+      expect(local('buf').storage).toEqual(['static']);
+      expect(local('k').qualifiers).toEqual(['const']);
+      expect([local('x').qualifiers, local('s').qualifiers, local('s').storage]).toEqual([[], [], []]);
+    } finally {
+      done();
+    }
+  });
+
+  it('names prototypes read from the text as the declarator walk does, and leaves other shapes to it', async () => {
+    const text = 'int f(void);\nchar **g(int);\nint * const h(void);\nint (*fp)(void);\nint (k)(int);\nstruct s *(*table[2])(void);\nint n = sizeof(int), m(void);\n';
+    const { file, done } = await fileOf(text);
+    try {
+      expect([...file.declaredFunctions].sort()).toEqual(['f', 'g', 'h', 'k', 'm']);
+      expect([...file.globals.keys()].sort()).toEqual(['fp', 'n', 'table']);
+    } finally {
+      done();
+    }
+  });
 });

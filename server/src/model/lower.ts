@@ -78,6 +78,25 @@ function collectSpecifiers(owner: SyntaxNode, into: { qualifiers: string[]; stor
   }
 }
 
+/**
+ * Whether `owner` may have storage-class or qualifier children: C puts them
+ * around the type, before the declarators, so when only blanks surround the
+ * type there are none, and the owner's children need not be fetched from the
+ * parser one by one (most parameters and locals: `int n`, `char *p`).
+ */
+function mayHaveSpecifiers(owner: SyntaxNode, typeNode: SyntaxNode | null, declarator: SyntaxNode | null): boolean {
+  if (!typeNode || source.length < owner.endIndex) return true;
+  return !isBlank(owner.startIndex, typeNode.startIndex) || !isBlank(typeNode.endIndex, declarator ? declarator.startIndex : owner.endIndex);
+}
+
+function isBlank(from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = source.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return true;
+}
+
 export interface Declared {
   name: string | undefined;
   nameNode: SyntaxNode | undefined;
@@ -99,7 +118,7 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
     atomic: false,
     functionPointer: false,
   };
-  collectSpecifiers(owner, type);
+  if (mayHaveSpecifiers(owner, typeNode, declarator)) collectSpecifiers(owner, type);
   if (typeNode?.type === 'sized_type_specifier') collectSpecifiers(typeNode, type);
   const out: Declared = { name: undefined, nameNode: undefined, type, init: undefined, isFunction: false, params: undefined };
   let node = declarator;
