@@ -184,6 +184,23 @@ describe('robust file handling', () => {
     expect(two.stdout).toBe(one.stdout);
     expect((JSON.parse(two.stdout) as { files: unknown[] }).files).toHaveLength(12);
   });
+
+  it('stops the workers it started when the files turn out to need none', () => {
+    // Workers start from the files' sizes before they are read. Here the size
+    // is binary files (skipped), and then cached results: no job for a worker,
+    // and a worker left waiting would keep the process from exiting.
+    const binary = new Uint8Array(200 * 1024);
+    const dir = scratch({ 'a.c': OVERLAP, 'blob1.c': binary, 'blob2.h': binary });
+    const skipped = runCli(['lint', '--jobs', '2', '.'], dir);
+    expect(skipped.status).toBe(1);
+    expect(skipped.stderr).toContain('skipped blob1.c: binary file');
+    const filler = Array.from({ length: 9000 }, (_, k) => `static int filler_${k}(void) { return ${k}; }\n`).join('');
+    const big = scratch({ 'a.c': OVERLAP, 'b.c': filler });
+    const first = runCli(['lint', '--jobs', '2', '--cache', '.'], big);
+    const cached = runCli(['lint', '--jobs', '2', '--cache', '.'], big);
+    expect([first.status, cached.status]).toEqual([1, 1]);
+    expect(cached.stdout).toBe(first.stdout);
+  });
 });
 
 describe('directives for rules that are off', () => {

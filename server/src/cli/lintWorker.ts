@@ -1,9 +1,10 @@
 /**
- * Worker-thread entry for `--jobs N` (runner.ts): loads the parser from the
+ * Worker-thread entry for `--jobs N` (runner.ts): waits for one message with
+ * its jobs (it may start before they are read), loads the parser from the
  * modules the main thread compiled, then takes jobs from the shared counter
  * until none are left, posting each outcome, and exits.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadNodeSyntax, type CompiledSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 
@@ -35,4 +36,5 @@ async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Pr
   // Nothing keeps the thread alive now: it exits, after its messages are delivered.
 }
 
-if (parentPort) void run(parentPort, workerData as WorkerInput);
+const port = parentPort;
+if (port) port.once('message', (input: WorkerInput) => void run(port, input));

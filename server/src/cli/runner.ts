@@ -10,10 +10,16 @@
  * loads the bundle; one thread fewer also means one warm-up fewer. Workers get
  * the compiled wasm modules, so they reuse the main thread's compiled code.
  *
+ * Workers can be started before their jobs are known (`startWorkers`), so
+ * that starting an isolate and loading the bundle overlap the main thread's
+ * reading of files; they wait for their jobs in a message.
+ *
  * Invariants: outcomes come back in job order whatever order lanes finish in;
  * a worker that dies fails only its current job (reported as an internal
- * error) and is replaced while jobs remain.
+ * error) and is replaced while jobs remain; a started worker that gets no
+ * jobs is terminated.
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
@@ -23,6 +29,8 @@ import type { WorkerInput, WorkerReply } from './lintWorker';
 export interface RunOptions {
   jobs: number;
   onProgress?: (done: number, total: number) => void;
+  /** Workers from `startWorkers`, waiting for their jobs. */
+  started?: Worker[];
 }
 
 /** Below this much text, starting workers costs more than it saves. */
@@ -30,12 +38,51 @@ const MIN_BYTES_FOR_WORKERS = 256 * 1024;
 /** A file this large is parsed faster with the parser optimized up front (host/nodeSyntax.ts). */
 const MIN_CHARS_TO_OPTIMIZE_PARSER = 4 * 1024 * 1024;
 
+const WORKER_SCRIPT = (): string => join(__dirname, 'lint-worker.js');
+
+/**
+ * Starts the worker threads a run over `paths` will use (none when it is too
+ * small for workers), before the caller reads the files.
+ */
+export function startWorkers(jobs: number, paths: readonly string[]): Worker[] {
+  const lanes = Math.min(jobs, paths.length);
+  if (lanes <= 1 || !reachesBytes(paths, MIN_BYTES_FOR_WORKERS)) return [];
+  return Array.from({ length: lanes - 1 }, () => {
+    const worker = new Worker(WORKER_SCRIPT());
+    // Until runOnLanes listens: a worker that fails while waiting is replaced there.
+    worker.on('error', () => undefined);
+    worker.once('exit', () => exited.add(worker));
+    return worker;
+  });
+}
+
+const exited = new WeakSet<Worker>();
+
+/** Whether the files add up to `bytes`, stopping as soon as they do. */
+function reachesBytes(paths: readonly string[], bytes: number): boolean {
+  let total = 0;
+  for (const path of paths) {
+    try {
+      total += statSync(path).size;
+    } catch {
+      // Unreadable: reading it reports that; it adds nothing here.
+    }
+    if (total >= bytes) return true;
+  }
+  return false;
+}
+
 export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
   const totalBytes = jobs.reduce((n, j) => n + j.text.length, 0);
   const lanes = Math.min(options.jobs, jobs.length);
   void compileNodeSyntax({ optimized: jobs.some((j) => j.text.length >= MIN_CHARS_TO_OPTIMIZE_PARSER) });
-  if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) return runInProcess(jobs, options);
-  return runOnLanes(jobs, lanes, options);
+  const started = options.started ?? [];
+  if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) {
+    for (const worker of started) void worker.terminate();
+    return runInProcess(jobs, options);
+  }
+  for (const worker of started.slice(lanes - 1)) void worker.terminate();
+  return runOnLanes(jobs, lanes, options, started.slice(0, lanes - 1));
 }
 
 async function runInProcess(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
@@ -54,7 +101,7 @@ function crashOutcome(job: FileJob, message: string): FileOutcome {
   return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [{ ruleId: 'engine', message }], hasSyntaxErrors: false, fixedCount: 0 };
 }
 
-async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions): Promise<FileOutcome[]> {
+async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, started: Worker[]): Promise<FileOutcome[]> {
   // Largest files first, so one big file does not finish last on its own.
   const queue = [...jobs].sort((a, b) => b.text.length - a.text.length);
   // [0]: the next position in `queue` to take; [1 + w]: the position worker
@@ -77,12 +124,12 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions): 
   let live = 0;
   let workersDone: () => void = () => undefined;
   const allWorkersDone = new Promise<void>((resolve) => (workersDone = resolve));
-  const script = join(__dirname, 'lint-worker.js');
-  const start = (slot: number): void => {
+  const start = (slot: number, waiting?: Worker): void => {
     const from = Math.min(Atomics.load(claims, 0), queue.length);
     Atomics.store(claims, 1 + slot, -1);
     const input: WorkerInput = { modules, claims, slot, from, jobs: queue.slice(from) };
-    const worker = new Worker(script, { workerData: input });
+    const worker = waiting ?? new Worker(WORKER_SCRIPT());
+    worker.postMessage(input);
     live++;
     const failCurrent = (message: string): void => {
       const at = Atomics.exchange(claims, 1 + slot, -1);
@@ -102,7 +149,10 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions): 
       else if (live === 0) workersDone();
     });
   };
-  for (let slot = 0; slot < lanes - 1; slot++) start(slot);
+  for (let slot = 0; slot < lanes - 1; slot++) {
+    const waiting = started[slot];
+    start(slot, waiting && !exited.has(waiting) ? waiting : undefined);
+  }
 
   const syntax = await syntaxReady;
   for (; mine; mine = take()) {

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { LintSettings, SeveritySetting } from '../../engine/types';
 import { readSourceFile } from '../../host/sourceFiles';
 import { ruleById } from '../../rules/index';
@@ -17,7 +18,7 @@ import type { FileJob, FileOutcome, FixMode } from '../lintFile';
 import { emitOutput, writeFileAtomic } from '../output';
 import { Progress } from '../progress';
 import { countFindings, type RunReport, type SkippedFile } from '../report';
-import { runJobs } from '../runner';
+import { runJobs, startWorkers } from '../runner';
 import { SettingsResolver } from '../settingsResolution';
 import { UsageError, type CliIO } from '../io';
 
@@ -79,6 +80,24 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   const planned = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
   if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
 
+  // Worker threads start now, while this thread reads the files.
+  const started = startWorkers(jobs, planned.map((p) => p.path));
+  try {
+    return await lintPlanned(planned, options, io, jobs, maxWarnings, started);
+  } finally {
+    // Workers runJobs did not take (it was never reached) must not keep the process alive.
+    for (const worker of started) void worker.terminate();
+  }
+}
+
+async function lintPlanned(
+  planned: { path: string; config: ReturnType<SettingsResolver['resolve']> }[],
+  options: LintCommandOptions,
+  io: CliIO,
+  jobs: number,
+  maxWarnings: number,
+  started: Worker[],
+): Promise<number> {
   const fix: FixMode = options.unsafeFixes ? 'unsafe' : options.fix ? 'safe' : 'none';
   const cache = options.cache ? new ResultCache(resolve(io.cwd, options.cacheLocation ?? '.copyscope-cache'), io.version) : undefined;
   const skipped: SkippedFile[] = [];
@@ -107,7 +126,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   });
 
   const progress = new Progress(io.stderrIsTTY && toRun.length > 20);
-  const outcomes = await runJobs(toRun, { jobs, onProgress: (done, total) => progress.update(done, total) });
+  const outcomes = await runJobs(toRun, { jobs, started, onProgress: (done, total) => progress.update(done, total) });
   progress.stop();
 
   let internalErrors = 0;
