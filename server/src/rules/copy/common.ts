@@ -4,14 +4,13 @@
  * variables (is this local pointer still the value it was initialised with),
  * and the size of the object behind a pointer argument when it is certain.
  */
-import type { TextEdit } from '../../engine/types';
 import { accessesOf } from '../../model/accesses';
 import type { FunctionModel, VarSymbol } from '../../model/functionModel';
 import type { Expr, TypeRef } from '../../model/ir';
 import { regionOf } from '../../model/regions';
 import { stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { escapeRegExp, perText } from '../../model/textFacts';
+import { perText } from '../../model/textFacts';
 
 /** True when `e`'s text can stand as an operand of `*` or `-` without parentheses. */
 export function isPrimary(e: Expr): boolean {
@@ -41,25 +40,6 @@ export function isHostedC(text: string): boolean {
 function hostedC(text: string): boolean {
   const hosted = /^[ \t]*#[ \t]*include[ \t]*<(?:std\w*|string|strings|unistd|errno|fcntl|time|signal|pthread|assert|ctype|limits|math|sys\/\w+)\.h>/m.test(text);
   return hosted && !/#[ \t]*include[ \t]*[<"](?:linux\/module\.h|linux\/kernel\.h|vmlinux\.h|bpf\/bpf_helpers\.h|bpf_helpers\.h)[>"]/.test(text);
-}
-
-/**
- * An edit inserting `#include <header>` when the file does not include it:
- * after the last `#include` line at the top level, or at the start of the
- * file. Undefined when the header is already included.
- */
-export function includeEdit(text: string, header: string): TextEdit | undefined {
-  return perText(text, `include:${header}`, () => computeIncludeEdit(text, header));
-}
-
-function computeIncludeEdit(text: string, header: string): TextEdit | undefined {
-  const escaped = escapeRegExp(header);
-  if (new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*<${escaped}>`, 'm').test(text)) return undefined;
-  let insertAt = 0;
-  const includes = /^[ \t]*#[ \t]*include[^\n]*\n/gm;
-  for (let m = includes.exec(text); m; m = includes.exec(text)) insertAt = m.index + m[0].length;
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
-  return { range: { start: insertAt, end: insertAt }, text: `#include <${header}>${newline}` };
 }
 
 /**

@@ -17,7 +17,8 @@ import type { Expr, LoopStmt, Stmt, TypeRef } from '../../model/ir';
 import { exprKey, regionOf, type Region } from '../../model/regions';
 import { forEachExpr, forEachStmt, mentions, rootName, sameExpr, stripCasts } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { definitionsOf, includeEdit, isHostedC, isPrimary } from './common';
+import { includeEdit } from '../includes';
+import { definitionsOf, isHostedC, isPrimary } from './common';
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 
@@ -429,7 +430,7 @@ function fixFor(loop: ForStmt, copy: CopyLoop, fn: FunctionModel): RuleFix[] {
   const bytes = count.primary ? `${count.text} * ${size}` : `(${count.text}) * ${size}`;
   const call = `memcpy(${startOf(copy.dst, copy.dstOffset, copy, fn)}, ${startOf(copy.src, copy.srcOffset, copy, fn)}, ${bytes});`;
   const edits: TextEdit[] = [{ range: loop.range, text: call + keptComments(loopText, text, loop.range.end) }];
-  const include = includeEdit(text, 'string.h');
+  const include = includeEdit(text, 'string.h', loop.range.start);
   // Kernel, BPF or project-header-only code: adding <string.h> could break the build, so it is left to the user.
   const declared = !include || isHostedC(text);
   if (include && declared) edits.push(include);

@@ -19,7 +19,8 @@ import type { Expr, Stmt } from '../../model/ir';
 import { escapeRegExp } from '../../model/textFacts';
 import { forEachExprIn, forEachStmt, sameExpr, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
 import { textOf } from '../callArgs';
-import { definitionsOf, includeEdit, isHostedC, objectBytes, type ObjectBytes } from './common';
+import { includeEdit } from '../includes';
+import { definitionsOf, isHostedC, objectBytes, type ObjectBytes } from './common';
 
 const STRING_COPIES = new Set(['strcpy', 'stpcpy', 'strcat']);
 const FORMATS = new Set(['sprintf', 'vsprintf']);
@@ -576,7 +577,7 @@ function fixesFor(site: CallSite, dst: Expr, object: ObjectBytes, fn: FunctionMo
       return [];
   }
   const edits: TextEdit[] = [{ range: call.range, text: replacement }];
-  const include = includeEdit(text, header);
+  const include = includeEdit(text, header, call.range.start);
   // Kernel, BPF or project-header-only code: adding a libc header could break the build.
   if (include && isHostedC(text)) edits.push(include);
   return [{ title, applicability: 'unsafe', edits }];

@@ -19,6 +19,7 @@ import {
 import { stripCasts } from '../../model/walk';
 import { summaryOf } from '../../model/summaries';
 import { textOf } from '../callArgs';
+import { includeEdit } from '../includes';
 
 export const unlockedSharedCounter: Rule = {
   id: 'race/unlocked-shared-counter',
@@ -140,11 +141,9 @@ function atomicFix(access: ThreadAccess, file: FileModel, text: string): RuleFix
   const qualifier = atomicQualifierEdit(global.range.start, global.range.end, text);
   if (!qualifier) return undefined;
   const edits = [qualifier, { range: access.whole.range, text: replacement }];
-  if (!/#\s*include\s*<stdatomic\.h>/.test(text)) {
-    const firstInclude = text.search(/^[ \t]*#[ \t]*include\b/m);
-    const at = firstInclude >= 0 ? firstInclude : 0;
-    edits.push({ range: { start: at, end: at }, text: '#include <stdatomic.h>\n' });
-  }
+  // Before the global: its initializer or a later declaration may use the header's macros.
+  const include = includeEdit(text, 'stdatomic.h', global.range.start);
+  if (include) edits.push(include);
   return { title: `Make '${name}' _Atomic and update it with '${replacement.slice(0, replacement.indexOf('('))}'`, applicability: 'unsafe', edits };
 }
 

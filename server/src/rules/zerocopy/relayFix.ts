@@ -26,9 +26,9 @@ import type { FunctionModel } from '../../model/functionModel';
 import { isLoop, type Expr, type LoopStmt, type Stmt } from '../../model/ir';
 import { childExprs, childStmts, forEachExpr, forEachStmt, mentions, rootName, stmtExprs } from '../../model/walk';
 import { sizeArg, textOf } from '../callArgs';
+import { includeEdit } from '../includes';
 import type { Alternative } from './describe';
 import { exitBranches, onExitPath, type Relay } from './relay';
-import { perText } from '../../model/textFacts';
 
 /** The most bytes Linux moves in one sendfile/copy_file_range call. */
 const MAX_PER_CALL = '0x7ffff000';
@@ -272,35 +272,4 @@ const NULL_HEADERS = /^[ \t]*#[ \t]*include[ \t]*<(stdio|stdlib|string|unistd|st
 
 function definesNull(text: string): boolean {
   return NULL_HEADERS.test(text);
-}
-
-/**
- * `#include <header>` after the last unconditional `#include` before
- * `before`, unless the file already includes it.
- */
-export function includeEdit(text: string, header: string, before: number, eol: string): TextEdit | undefined {
-  const already = perText(text, `includes:${header}`, () =>
-    new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*<${header.replace(/[./]/g, '\\$&')}>`, 'm').test(text),
-  );
-  if (already) return undefined;
-  let insertAt = 0;
-  for (const point of perText(text, 'topLevelIncludeEnds', () => topLevelIncludeEnds(text))) {
-    if (point.lineStart >= before) break;
-    insertAt = point.end;
-  }
-  return { range: { start: insertAt, end: insertAt }, text: `#include <${header}>${eol}` };
-}
-
-/** Where each unconditional `#include` line ends (outside any `#if`), in file order. */
-function topLevelIncludeEnds(text: string): { lineStart: number; end: number }[] {
-  const out: { lineStart: number; end: number }[] = [];
-  let depth = 0;
-  const directives = /^[ \t]*#[ \t]*(\w+)[^\n]*(\n|$)/gm;
-  for (let m = directives.exec(text); m && m[0].length > 0; m = directives.exec(text)) {
-    const directive = m[1];
-    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') depth++;
-    else if (directive === 'endif') depth = Math.max(0, depth - 1);
-    else if (directive === 'include' && depth === 0) out.push({ lineStart: m.index, end: m.index + m[0].length });
-  }
-  return out;
 }
