@@ -32,22 +32,7 @@ const AFTER_DISABLE = AFTER_FIX.replace('    memcpy(p + 2', `    // copyscope-di
 
 // The timeline step's file: written when the step runs, so the earlier steps' counts are unchanged.
 const RELAY = path.join(WORK_DIR, 'relay.c');
-const RELAY_TEXT = [
-  '#include <unistd.h>',
-  '',
-  '/* Relays one descriptor to another through a buffer. */',
-  'int relay(int in, int out)',
-  '{',
-  '    char buf[65536];',
-  '    ssize_t n;',
-  '    while ((n = read(in, buf, sizeof buf)) > 0) {',
-  '        if (write(out, buf, n) != n)',
-  '            return -1;',
-  '    }',
-  '    return n < 0 ? -1 : 0;',
-  '}',
-  '',
-].join('\n');
+const RELAY_TEXT = fs.readFileSync(new URL('../fixtures/programs/relay.c', import.meta.url), 'utf8');
 const RELAY_LOOP_LINE = RELAY_TEXT.split('\n').findIndex((l) => l.includes('while ((n = read')) + 1;
 
 fs.mkdirSync(SHOTS, { recursive: true });

@@ -1,4 +1,6 @@
 /** Shared engine setup for tests: one syntax instance per test process. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { lint } from '../../server/src/engine/lint';
 import type { LintResult, LintSettings } from '../../server/src/engine/types';
 import { loadNodeSyntax } from '../../server/src/host/nodeSyntax';
@@ -29,3 +31,6 @@ export async function syntaxErrorCount(text: string): Promise<number> {
     tree.delete();
   }
 }
+
+/** A read/write relay loop (test/fixtures/programs/relay.c), shared by the language-server and VS Code tests. */
+export const RELAY_PROGRAM = readFileSync(join(__dirname, '..', 'fixtures', 'programs', 'relay.c'), 'utf8');

@@ -13,6 +13,7 @@ import { lint } from '../../server/src/engine/lint';
 import type { Rule } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/syntax/lineIndex';
 import type { CSyntax } from '../../server/src/syntax/treeSitter';
+import { RELAY_PROGRAM } from '../helpers/engine';
 import { offsetOf, startTestServer, testSyntax, type TestClient } from './harness';
 
 const RULE = 'copy/overlapping-memcpy';
@@ -456,21 +457,7 @@ describe('hover for a zero-copy finding', () => {
   it('names the alternative the rule suggests', async () => {
     client = await startTestServer();
     const uri = 'file:///virtual/relay.c';
-    const text = [
-      '#include <unistd.h>',
-      '',
-      'int relay(int in, int out)',
-      '{',
-      '    char buf[65536];',
-      '    ssize_t n;',
-      '    while ((n = read(in, buf, sizeof buf)) > 0) {',
-      '        if (write(out, buf, n) != n)',
-      '            return -1;',
-      '    }',
-      '    return n < 0 ? -1 : 0;',
-      '}',
-      '',
-    ].join('\n');
+    const text = RELAY_PROGRAM;
     client.open(uri, text);
     const diags = (await client.diagnostics(uri)).filter((d) => d.code === 'zerocopy/read-write-loop');
     expect(diags).toHaveLength(1);

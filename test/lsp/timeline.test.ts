@@ -9,24 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import schema from '../../server/src/simulate/timeline.schema.json';
 import { SHOW_TIMELINE_COMMAND, TIMELINE_REQUEST, type TimelineParams, type TimelineResponse } from '../../server/src/lsp/timelineProtocol';
 import { startTestServer, type TestClient } from './harness';
+import { RELAY_PROGRAM } from '../helpers/engine';
 
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 const URI = 'file:///virtual/server.c';
-const TEXT = [
-  '#include <unistd.h>',
-  '',
-  'int relay(int in, int out)',
-  '{',
-  '    char buf[65536];',
-  '    ssize_t n;',
-  '    while ((n = read(in, buf, sizeof buf)) > 0) {',
-  '        if (write(out, buf, n) != n)',
-  '            return -1;',
-  '    }',
-  '    return n < 0 ? -1 : 0;',
-  '}',
-  '',
-].join('\n');
+const TEXT = RELAY_PROGRAM;
 
 let client: TestClient | undefined;
 afterEach(async () => {
