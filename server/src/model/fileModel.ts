@@ -124,17 +124,15 @@ export class FileModel implements NameTypes {
     while (stack.length > 0) {
       const node = stack.pop()!;
       const children = node.namedChildren;
-      for (let i = children.length - 1; i >= 0; i--) {
-        const child = children[i];
-        if (!child) continue;
-        if (CONTAINERS.has(child.type)) stack.push(child);
-      }
-      for (const child of children) if (child) this.topLevelItem(child);
+      // A node's type is a call into the parser: read once per child.
+      const types = children.map((child) => child?.type ?? '');
+      for (let i = children.length - 1; i >= 0; i--) if (CONTAINERS.has(types[i]!)) stack.push(children[i]!);
+      for (let i = 0; i < children.length; i++) if (children[i]) this.topLevelItem(children[i]!, types[i]!);
     }
   }
 
-  private topLevelItem(node: SyntaxNode): void {
-    switch (node.type) {
+  private topLevelItem(node: SyntaxNode, type: string): void {
+    switch (type) {
       case 'preproc_def': {
         const name = node.childForFieldName('name');
         const value = node.childForFieldName('value');
@@ -145,7 +143,8 @@ export class FileModel implements NameTypes {
         const typeNode = node.childForFieldName('type');
         const name = this.functionName(node, typeNode);
         if (!name) return;
-        const entry: FunctionEntry = { name, range: rangeOf(node), text: this.text.slice(node.startIndex, node.endIndex) };
+        const range = rangeOf(node);
+        const entry: FunctionEntry = { name, range, text: this.text.slice(range.start, range.end) };
         this.functions.push(entry);
         this.functionNodes.set(entry, node);
         this.declaredFunctions.add(name);
@@ -230,10 +229,11 @@ export class FileModel implements NameTypes {
   /** Records struct layouts and enum values found in a type specifier. */
   private typeSpecifiers(typeNode: SyntaxNode | null): void {
     // The type name first: it costs no call into the parser, the body does.
-    if (!typeNode || !SPECIFIERS_WITH_BODY.has(typeNode.type)) return;
+    const specifier = typeNode?.type;
+    if (!typeNode || !specifier || !SPECIFIERS_WITH_BODY.has(specifier)) return;
     const body = typeNode.childForFieldName('body');
     if (!body) return;
-    if (typeNode.type === 'enum_specifier') {
+    if (specifier === 'enum_specifier') {
       let next = 0;
       for (const e of body.namedChildren) {
         if (!e || e.type !== 'enumerator') continue;
@@ -249,7 +249,8 @@ export class FileModel implements NameTypes {
     let bitFields = false;
     for (const f of body.namedChildren) {
       if (!f || f.type !== 'field_declaration') continue;
-      if (f.namedChildren.some((c) => c?.type === 'bitfield_clause')) bitFields = true;
+      // A bit-field has a ':'; the text says so without a parser call per child.
+      if (this.text.slice(f.startIndex, f.endIndex).includes(':') && f.namedChildren.some((c) => c?.type === 'bitfield_clause')) bitFields = true;
       const fieldType = f.childForFieldName('type');
       this.typeSpecifiers(fieldType);
       for (const declarator of f.childrenForFieldName('declarator')) {
@@ -258,7 +259,7 @@ export class FileModel implements NameTypes {
         if (d.name) fields.push({ name: d.name, type: d.type });
       }
     }
-    const name = baseTypeName(typeNode);
-    this.types.structs.set(name, { name, fields, isUnion: typeNode.type === 'union_specifier', ...(bitFields ? { bitFields } : {}) });
+    const name = baseTypeName(typeNode, specifier);
+    this.types.structs.set(name, { name, fields, isUnion: specifier === 'union_specifier', ...(bitFields ? { bitFields } : {}) });
   }
 }

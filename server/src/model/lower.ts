@@ -55,13 +55,14 @@ function field(node: SyntaxNode, name: string): SyntaxNode | null {
 // ---------------------------------------------------------------- types
 
 /** The base type of a declaration's `type` node, as a normalised string. */
-export function baseTypeName(typeNode: SyntaxNode | null): string {
+export function baseTypeName(typeNode: SyntaxNode | null, knownType?: string): string {
   if (!typeNode) return 'int';
-  switch (typeNode.type) {
+  const nodeType = knownType ?? typeNode.type;
+  switch (nodeType) {
     case 'struct_specifier':
     case 'union_specifier':
     case 'enum_specifier': {
-      const keyword = typeNode.type.split('_')[0]!;
+      const keyword = nodeType.split('_')[0]!;
       const name = field(typeNode, 'name');
       return name ? `${keyword} ${name.text}` : `${keyword} <anonymous@${typeNode.startIndex}>`;
     }
@@ -73,8 +74,9 @@ export function baseTypeName(typeNode: SyntaxNode | null): string {
 function collectSpecifiers(owner: SyntaxNode, into: { qualifiers: string[]; storage: string[] }): void {
   for (const child of owner.namedChildren) {
     if (!child) continue;
-    if (child.type === 'type_qualifier') into.qualifiers.push(child.text);
-    else if (child.type === 'storage_class_specifier') into.storage.push(child.text);
+    const type = child.type;
+    if (type === 'type_qualifier') into.qualifiers.push(child.text);
+    else if (type === 'storage_class_specifier') into.storage.push(child.text);
   }
 }
 
@@ -109,8 +111,10 @@ export interface Declared {
 
 /** Unwraps a (possibly abstract) declarator around a base type. */
 export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarator: SyntaxNode | null): Declared {
+  // Every read of a node's type is a call into the parser: once here.
+  const typeNodeType = typeNode?.type;
   const type: TypeRef = {
-    base: baseTypeName(typeNode),
+    base: baseTypeName(typeNode, typeNodeType),
     pointerDepth: 0,
     arrayDims: [],
     qualifiers: [],
@@ -119,7 +123,7 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
     functionPointer: false,
   };
   if (mayHaveSpecifiers(owner, typeNode, declarator)) collectSpecifiers(owner, type);
-  if (typeNode?.type === 'sized_type_specifier') collectSpecifiers(typeNode, type);
+  if (typeNodeType === 'sized_type_specifier') collectSpecifiers(typeNode!, type);
   const out: Declared = { name: undefined, nameNode: undefined, type, init: undefined, isFunction: false, params: undefined };
   let node = declarator;
   for (let guard = 0; node && guard < 64; guard++) {
@@ -170,7 +174,7 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
     }
   }
   type.atomic =
-    type.qualifiers.includes('_Atomic') || /^(atomic_|_Atomic\b)/.test(type.base) || typeNode?.type === 'atomic_type';
+    type.qualifiers.includes('_Atomic') || /^(atomic_|_Atomic\b)/.test(type.base) || typeNodeType === 'atomic_type';
   return out;
 }
 
@@ -416,8 +420,10 @@ export function lowerExpr(node: SyntaxNode, depth: number, knownType?: string): 
       return { kind: 'number', value: type === 'true' ? 1 : 0, text: node.text, range };
     case 'null':
       return { kind: 'number', value: 0, text: node.text, range };
-    case 'number_literal':
-      return { kind: 'number', value: parseCNumber(node.text), text: node.text, range };
+    case 'number_literal': {
+      const text = node.text;
+      return { kind: 'number', value: parseCNumber(text), text, range };
+    }
     case 'string_literal':
     case 'concatenated_string':
     case 'raw_string_literal':
