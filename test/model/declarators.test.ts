@@ -76,4 +76,18 @@ describe('declarators', () => {
       done();
     }
   });
+
+  it('reads identifiers with non-ASCII letters and universal character names whole', async () => {
+    const text = 'int café = 1;\nint x\\u00e9 = 2;\nint f(int naïve) { int größe = naïve; return größe + café; }\n';
+    const { file, done } = await fileOf(text);
+    try {
+      expect([...file.globals.keys()].sort()).toEqual(['café', 'x\\u00e9']);
+      const fn = file.model(file.functionNamed('f')!)!;
+      expect(fn.params.map((p) => p.name)).toEqual(['naïve']);
+      expect(fn.locals.map((l) => l.name)).toEqual(['größe']);
+      expect(fn.lookup('naïve', text.indexOf('= naïve'))?.kind).toBe('param');
+    } finally {
+      done();
+    }
+  });
 });

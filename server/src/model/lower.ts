@@ -33,7 +33,10 @@ function identifierAt(node: SyntaxNode): { name: string; range: Range } {
   const start = node.startIndex;
   IDENTIFIER_TAIL.lastIndex = start;
   const match = source.length > start ? IDENTIFIER_TAIL.exec(source) : null;
-  if (!match || match[0].length === 0) {
+  // A non-ASCII letter or a universal character name (`\u00e9`) may continue
+  // the identifier: then the node says where it ends.
+  const next = match ? source.charCodeAt(start + match[0].length) : 0;
+  if (!match || match[0].length === 0 || next > 127 || next === 92) {
     const text = node.text;
     return { name: text, range: { start, end: start + text.length } };
   }
@@ -66,6 +69,9 @@ export function baseTypeName(typeNode: SyntaxNode | null, knownType?: string): s
       const name = field(typeNode, 'name');
       return name ? `${keyword} ${name.text}` : `${keyword} <anonymous@${typeNode.startIndex}>`;
     }
+    case 'primitive_type':
+    case 'type_identifier':
+      return identifierAt(typeNode).name;
     default:
       return typeNode.text.replace(/\s+/g, ' ').trim();
   }
@@ -165,7 +171,7 @@ export function declare(owner: SyntaxNode, typeNode: SyntaxNode | null, declarat
       case 'identifier':
       case 'field_identifier':
       case 'type_identifier':
-        out.name = node.text;
+        out.name = identifierAt(node).name;
         out.nameNode = node;
         node = null;
         continue;
