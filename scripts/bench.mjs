@@ -55,16 +55,20 @@ const parse = await parseOnlySeconds();
 // slows all three rather than one.
 const variants = { cliParse: [1, ['--parse-only']], one: [1, []], two: [2, []] };
 const best = Object.fromEntries(Object.keys(variants).map((k) => [k, { seconds: Infinity, maxRssMB: 0 }]));
+const roundRatios = { lint: [], jobs: [] };
 for (let run = 0; run < RUNS; run++) {
-  const round = [];
+  const round = {};
   for (const [name, [jobs, extra]] of Object.entries(variants)) {
     const r = lintRun(jobs, extra);
     best[name] = { seconds: Math.min(best[name].seconds, r.seconds), maxRssMB: Math.max(best[name].maxRssMB, r.maxRssMB) };
-    round.push(`${name} ${r.seconds.toFixed(2)} s`);
+    round[name] = r.seconds;
   }
+  roundRatios.lint.push(round.cliParse / round.one);
+  roundRatios.jobs.push(round.one / round.two);
   // The spread between rounds shows how much the machine varied.
-  console.log(`round ${run + 1}/${RUNS}: ${round.join(', ')}`);
+  console.log(`round ${run + 1}/${RUNS}: ${Object.entries(round).map(([name, s]) => `${name} ${s.toFixed(2)} s`).join(', ')}`);
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const { cliParse, one, two } = best;
 const rate = (s) => (megabytes / s).toFixed(2);
 console.log(`corpus: ${files.length} files, ${megabytes.toFixed(1)} MB (${dirs.map((d) => d.split('/').at(-2)).join(', ')})`);
@@ -73,3 +77,5 @@ console.log(`parse only, warm, in process:      ${parse.toFixed(2)} s  ${rate(pa
 console.log(`parse only, CLI --jobs 1:          ${cliParse.seconds.toFixed(2)} s  ${rate(cliParse.seconds)} MB/s  peak RSS ${cliParse.maxRssMB.toFixed(0)} MB`);
 console.log(`lint --jobs 1:                     ${one.seconds.toFixed(2)} s  ${rate(one.seconds)} MB/s  (${((cliParse.seconds / one.seconds) * 100).toFixed(0)}% of CLI parse-only, ${((parse / one.seconds) * 100).toFixed(0)}% of warm in-process parse)  peak RSS ${one.maxRssMB.toFixed(0)} MB`);
 console.log(`lint --jobs 2:                     ${two.seconds.toFixed(2)} s  ${rate(two.seconds)} MB/s  (${(one.seconds / two.seconds).toFixed(2)}x --jobs 1)  peak RSS ${two.maxRssMB.toFixed(0)} MB`);
+// The same ratios taken within each round (runs seconds apart), then the median: a second view that one lucky run cannot move.
+console.log(`median of the rounds' own ratios:  lint --jobs 1 at ${(median(roundRatios.lint) * 100).toFixed(0)}% of CLI parse-only, --jobs 2 at ${median(roundRatios.jobs).toFixed(2)}x --jobs 1`);
