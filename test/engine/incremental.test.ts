@@ -13,6 +13,7 @@ import type { LintResult } from '../../server/src/engine/types';
 import { SyntaxDocument } from '../../server/src/syntax/document';
 import type { CSyntax } from '../../server/src/syntax/treeSitter';
 import { syntax } from '../helpers/engine';
+import { seededRandom } from '../helpers/random';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'rules');
 
@@ -28,14 +29,6 @@ function fixtureTexts(): { name: string; text: string }[] {
 
 const comparable = (r: LintResult) => JSON.stringify([r.findings, r.unusedDirectives, r.ruleFailures, r.hasSyntaxErrors]);
 
-/** Deterministic pseudo-random numbers, so a failure can be replayed. */
-function random(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % n;
-  };
-}
 
 /** Edits that touch what the cache depends on: calls between functions, zero-copy attempts, lines, braces, declarations, includes, packing. */
 function randomEdit(text: string, rand: (n: number) => number): { start: number; end: number; insert: string } {
@@ -72,7 +65,7 @@ function randomEdit(text: string, rand: (n: number) => number): { start: number;
 }
 
 function compareAfterEdits(s: CSyntax, text: string, edits: number, seed: number, fileScoped: Set<string>): number {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const doc = new SyntaxDocument(s, text);
   const cache = createLintCache();
   let compared = 0;

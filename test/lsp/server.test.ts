@@ -14,6 +14,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/syntax/lineIndex';
 import type { CSyntax } from '../../server/src/syntax/treeSitter';
 import { RELAY_PROGRAM } from '../helpers/engine';
+import { seededRandom } from '../helpers/random';
 import { offsetOf, startTestServer, testSyntax, type TestClient } from './harness';
 
 const RULE = 'copy/overlapping-memcpy';
@@ -390,11 +391,7 @@ describe('1,000 random edits', () => {
     client = await startTestServer();
     const uri = 'file:///virtual/random.c';
     const base = `${SHIFT}\nvoid g(char *p, int len)\n{\n    char tmp[64];\n    memcpy(tmp, p, len);\n    memcpy(p + 2, p, len); /* 注释 😀 */\n}\n`;
-    let seed = 12345;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const rand = seededRandom(12345);
     const snippets = ['memcpy(', 'memmove(', 'buf + 1', ', n);', '{', '}', '\n', ';', ' ', '/*', '*/', '//', 'p', '😀', '\r\n', 'char x[8];', '"', '#define N 4\n'];
     const textAt = new Map<number, string>();
     client.open(uri, base);

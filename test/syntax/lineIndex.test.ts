@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LineIndex, scanLineStarts } from '../../server/src/syntax/lineIndex';
+import { seededRandom } from '../helpers/random';
 
 function starts(index: LineIndex): number[] {
   return Array.from({ length: index.lineCount }, (_, i) => index.lineStart(i));
@@ -12,11 +13,7 @@ function starts(index: LineIndex): number[] {
 
 describe('LineIndex.edited', () => {
   it('equals a fresh index after random edits with \\n, \\r\\n and lone \\r line ends', () => {
-    let seed = 99;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const rand = seededRandom(99);
     const pieces = ['a', 'bc', ' ', '\n', '\r', '\r\n', '\n\r', '😀', 'x\ny', ''];
     for (let round = 0; round < 200; round++) {
       let text = Array.from({ length: rand(30) }, () => pieces[rand(pieces.length)]).join('');
@@ -48,12 +45,8 @@ function referenceStarts(text: string, from: number, to: number): number[] {
 }
 
 describe('scanLineStarts', () => {
-  it('finds the breaks of long ranges as a plain scan does, up to a range end inside "\r\n"', () => {
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+  it('finds the breaks of long ranges as a plain scan does, up to a range end inside "\\r\\n"', () => {
+    const rand = seededRandom(7);
     const pieces = ['abc', ' ', '\n', '\r', '\r\n', '\n\r', '\r\r', 'é😀', 'x'.repeat(40)];
     for (let round = 0; round < 300; round++) {
       const text = Array.from({ length: 50 + rand(400) }, () => pieces[rand(pieces.length)]).join('');
