@@ -56,7 +56,8 @@ export const overflowingCopy: Rule = {
   // A checked call with an argument that can fold to a constant: a number, an UPPER_CASE name that is not a
   // macro call, or `sizeof` of anything but a dereference (`sizeof *p` sizes a pointer's target: never judged).
   scope: 'function',
-  triggers: ['memcpy', 'mempcpy', 'memmove', 'memset', 'bzero', 'strncpy', 'snprintf', 'vsnprintf', 'fgets', 'read', 'pread', 'read64', 'pread64', 'recv', 'recvfrom', 'fread', 'write', 'pwrite', 'write64', 'pwrite64', 'send', 'sendto', 'fwrite'],
+  // The candidates also accept `read64` and `write64` (`p?read(?:64)?`), so the triggers must too.
+  triggers: [...CHECKED_NAMES, 'read64', 'write64'],
   candidates: /\b(?:mem(?:p?cpy|move|set)|bzero|strncpy|v?snprintf|fgets|p?read(?:64)?|recv(?:from)?|fread|p?write(?:64)?|send(?:to)?|fwrite)\s*\((?:[^;]*?,)?\s*(?:\(\s*(?:size_t|int|unsigned)\s*\)\s*)?(?:\d|[A-Z_][A-Z0-9_]*\b(?!\s*\()|sizeof\b(?!\s*\(?\s*\*))/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -22,7 +22,7 @@ export const overlappingMemcpy: Rule = {
     overlapString: "'{{callee}}' writes into '{{base}}' while reading from it ({{detail}}): the result is undefined",
   },
   scope: 'function',
-  triggers: ['memcpy', 'mempcpy', 'strcpy', 'strncpy', 'stpcpy', 'strcat', 'strncat', 'sprintf', 'snprintf', 'vsprintf', 'vsnprintf'],
+  triggers: [...CHECKED],
   candidates: /\b(memcpy|mempcpy|strn?cpy|stpcpy|strn?cat|v?sn?printf)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

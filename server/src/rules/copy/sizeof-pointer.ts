@@ -44,7 +44,8 @@ export const sizeofPointer: Rule = {
   // or the assigned name. Spans are bounded (300 characters) so that no input makes the scan quadratic. The assigned
   // name starts at a word boundary: tried inside every name, it matched `pTable = malloc(sizeof(Table))` and took 3x as long.
   scope: 'function',
-  triggers: ['memcpy', 'mempcpy', 'memmove', 'memset', 'bzero', 'strncpy', 'strncat', 'snprintf', 'vsnprintf', 'fgets', 'read', 'pread', 'read64', 'pread64', 'recv', 'recvfrom', 'write', 'pwrite', 'write64', 'pwrite64', 'send', 'sendto', 'fread', 'fwrite', /alloc/],
+  // The candidates also accept `read64` and `write64` (`p?read(?:64)?`), so the triggers must too.
+  triggers: [...CHECKED, 'read64', 'write64', /alloc/],
   candidates: [/\bsizeof\b/, new RegExp(
     String.raw`\b(?:mem(?:p?cpy|move|set)|bzero|strnc(?:py|at)|v?snprintf|fgets|p?read(?:64)?|recv(?:from)?|p?write(?:64)?|send(?:to)?|fread|fwrite)\s*\((?:[^;]{0,300}?,)?\s*(?:\([^()]*\)\s*)?([A-Za-z_](?:\w|->|\.)*)\s*,[^;]{0,300}?\bsizeof\s*\(?\s*\1\s*\)?\s*[-+*,)]` +
       String.raw`|\b([A-Za-z_](?:\w|->|\.)*)\s*=\s*(?:\([^()]*\)\s*)?\w*alloc\w*\s*\([^;]{0,300}?\bsizeof\s*\(?\s*\2\s*\)?\s*[-+*,)]`,

@@ -37,7 +37,7 @@ export const unboundedStringCopy: Rule = {
     format: "'{{callee}}' into '{{dst}}' ({{size}} bytes) is unbounded: {{why}}; longer output overflows it, 'snprintf' truncates instead",
     gets: "'gets' cannot limit what it reads: any line longer than '{{dst}}' overflows it (removed in C11); use 'fgets' with the buffer's size",
   },
-  triggers: ['strcpy', 'strcat', 'stpcpy', 'sprintf', 'vsprintf', 'gets'],
+  triggers: [...STRING_COPIES, ...FORMATS, 'gets'],
   candidates: /\b(?:str(?:cpy|cat)|stpcpy|v?sprintf|gets)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -30,7 +30,7 @@ export const blockingIoThenIndependentWork: Rule = {
     independent: "'{{read}}' blocks until '{{buffer}}' is filled, but the work that follows ({{work}}) does not use it; '{{buffer}}' is first used on line {{line}}: start the read asynchronously ('aio_read' or io_uring) before that work and wait for it just before line {{line}}, so the device and the CPU work at the same time",
   },
   scope: 'function',
-  triggers: ['read', 'pread', 'pread64', 'fread', 'recv', 'recvfrom'],
+  triggers: [...BLOCKING_READS],
   candidates: /\b(read|pread|pread64|fread|recv|recvfrom)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

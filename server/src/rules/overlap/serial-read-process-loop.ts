@@ -30,7 +30,7 @@ export const serialReadProcessLoop: Rule = {
     serial: "each iteration reads into '{{buffer}}' with '{{read}}' and then processes it with {{work}} before the next read starts: the I/O and the processing take turns; reading chunk k+1 into a second buffer while chunk k is processed (double buffering with 'aio_read', io_uring or a reader thread) hides the shorter of the two, up to half the loop's time when they take as long",
   },
   scope: 'function',
-  triggers: ['read', 'pread', 'pread64', 'fread', 'recv', 'recvfrom'],
+  triggers: [...BLOCKING_READS],
   candidates: /\b(read|pread|pread64|fread|recv|recvfrom)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -12,7 +12,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import { asyncModelOf, CANCELLING, DONE, FAILED, INFLIGHT, REAPED, UNKNOWN } from '../../model/asyncRequests';
-import { controlName, lineOf, returnPoints } from './aio-shared';
+import { controlName, lineOf, POSIX_AIO_SUBMIT_CALLS, returnPoints } from './aio-shared';
 
 export const aioMissingReturn: Rule = {
   id: 'race/aio-missing-return',
@@ -23,7 +23,7 @@ export const aioMissingReturn: Rule = {
     missing: "the '{{call}}' on '{{control}}' is not reaped with 'aio_return' before the function returns (line {{line}}): each request needs one 'aio_return' to release it, and its result (bytes transferred or the error) is lost",
   },
   scope: 'calls',
-  triggers: ['aio_read', 'aio_write', 'aio_fsync', 'aio_read64', 'aio_write64', 'aio_fsync64', 'lio_listio', 'lio_listio64'],
+  triggers: POSIX_AIO_SUBMIT_CALLS,
   candidates: /\b(aio_(read|write|fsync)(64)?|lio_listio(64)?)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -16,7 +16,8 @@ import { lineOf } from '../../model/textFacts';
 /** Candidate filter: functions that start an AIO or io_uring request. */
 export const SUBMITS = /\b(aio_(read|write|fsync)(64)?|lio_listio(64)?|io_uring_prep_\w+)\s*\(/;
 /** The calls SUBMITS looks for (rules' `triggers`). */
-export const SUBMIT_CALLS: readonly (string | RegExp)[] = ['aio_read', 'aio_write', 'aio_fsync', 'aio_read64', 'aio_write64', 'aio_fsync64', 'lio_listio', 'lio_listio64', /^io_uring_prep_\w+$/];
+export const POSIX_AIO_SUBMIT_CALLS: readonly string[] = ['aio_read', 'aio_write', 'aio_fsync', 'aio_read64', 'aio_write64', 'aio_fsync64', 'lio_listio', 'lio_listio64'];
+export const SUBMIT_CALLS: readonly (string | RegExp)[] = [...POSIX_AIO_SUBMIT_CALLS, /^io_uring_prep_\w+$/];
 
 /** The control block as a reader names it: `cb` for `&cb`, `p` for `p`. */
 export function controlName(text: string, request: AsyncRequest): string {

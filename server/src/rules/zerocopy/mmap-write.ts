@@ -36,7 +36,7 @@ export const mmapWrite: Rule = {
       "'{{write}}' copies the file mapped at '{{map}}' into the kernel: mmap + write still costs 1 CPU copy and 4 user/kernel switches per chunk, plus a page fault per page; {{alternative}}",
   },
   scope: 'function',
-  triggers: ['mmap', 'mmap64'],
+  triggers: [...MAPPERS],
   candidates: /\bmmap(?:64)?\s*\([\s\S]*?\b(?:write|send|pwrite|pwrite64)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

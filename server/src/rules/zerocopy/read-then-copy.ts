@@ -43,7 +43,7 @@ export const readThenCopy: Rule = {
       "'{{copy}}' moves the '{{count}}' bytes just read into '{{tmp}}' on to '{{dst}}': one more CPU copy of every byte; reading into '{{dst}}' directly avoids it",
   },
   scope: 'function',
-  triggers: ['read', 'pread', 'pread64', 'recv'],
+  triggers: [...READERS],
   candidates: /\b(?:read|pread|pread64|recv)\s*\([\s\S]*?\bmem(?:cpy|move)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

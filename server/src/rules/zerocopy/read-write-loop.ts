@@ -11,7 +11,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import { alternativeFor, relayNames, type Alternative } from './describe';
-import { relaysOf, type Relay } from './relay';
+import { FD_READERS, relaysOf, type Relay } from './relay';
 import { buildZeroCopyFix } from './relayFix';
 
 export const readWriteLoop: Rule = {
@@ -25,7 +25,7 @@ export const readWriteLoop: Rule = {
       "loop copies each chunk from '{{input}}' to '{{output}}' through '{{buffer}}' ('{{read}}' then '{{write}}'): 2 CPU copies and 4 user/kernel switches per chunk; {{alternative}}",
   },
   scope: 'calls',
-  triggers: ['read', 'pread', 'pread64', 'recv'],
+  triggers: [...FD_READERS],
   candidates: /\b(?:read|pread|pread64|recv)\s*\([\s\S]*?\b(?:write|pwrite|pwrite64|send)\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {

@@ -66,9 +66,9 @@ export interface Relay {
   assignments: Assignment[];
 }
 
-const FD_READERS = new Set(['read', 'pread', 'pread64', 'recv']);
+export const FD_READERS = new Set(['read', 'pread', 'pread64', 'recv']);
 const FD_WRITERS = new Set(['write', 'pwrite', 'pwrite64', 'send']);
-const STDIO_READERS = new Set(['fread', 'fread_unlocked']);
+export const STDIO_READERS = new Set(['fread', 'fread_unlocked']);
 const STDIO_WRITERS = new Set(['fwrite', 'fwrite_unlocked']);
 const RETRY_CODES = new Set(['EINTR', 'EAGAIN', 'EWOULDBLOCK']);
 

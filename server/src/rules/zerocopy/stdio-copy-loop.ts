@@ -11,7 +11,7 @@
  */
 import type { Rule } from '../../engine/rule';
 import { relayNames } from './describe';
-import { relaysOf } from './relay';
+import { relaysOf, STDIO_READERS } from './relay';
 
 export const stdioCopyLoop: Rule = {
   id: 'zerocopy/stdio-copy-loop',
@@ -24,7 +24,7 @@ export const stdioCopyLoop: Rule = {
       "loop copies each chunk from stream '{{input}}' to '{{output}}' through '{{buffer}}' ('{{read}}' then '{{write}}'): with the stdio buffers in the way that is 3 CPU copies and 4 user/kernel switches per chunk; {{alternative}}",
   },
   scope: 'calls',
-  triggers: ['fread', 'fread_unlocked'],
+  triggers: [...STDIO_READERS],
   candidates: /\bfread(?:_unlocked)?\s*\([\s\S]*?\bfwrite(?:_unlocked)?\s*\(/,
   check(ctx) {
     for (const fn of ctx.functions()) {
