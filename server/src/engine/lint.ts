@@ -9,7 +9,7 @@ import { FileModel, type FunctionEntry } from '../model/fileModel';
 import type { FunctionModel } from '../model/functionModel';
 import { rules as registry } from '../rules/index';
 import { attachGains } from '../simulate/code/gains';
-import { perText } from '../model/textFacts';
+import { lineIndexOf, perText } from '../model/textFacts';
 import { LineIndex } from '../syntax/lineIndex';
 import type { CSyntax, Tree } from '../syntax/treeSitter';
 import { applyDirectives } from './directives';
@@ -51,7 +51,8 @@ function lintTree(text: string, tree: Tree, settings: LintSettings, rules: reado
   const file = new FileModel(text, tree);
   const findings: Finding[] = [];
   const ruleFailures: RuleFailure[] = [];
-  const lines = knownLines ?? new LineIndex(text);
+  // One index for the directives, the cache and the rules quoting lines.
+  const lines = lineIndexOf(text, knownLines);
   const stale = cache ? invalidate(cache, file, settings) : undefined;
   for (const rule of rules) {
     const severity = severityOf(rule, settings);

@@ -25,7 +25,12 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The text's line index, one per text for the engine and the rules; `known` when the caller keeps one already. */
+export function lineIndexOf(text: string, known?: LineIndex): LineIndex {
+  return perText(text, 'lineIndex', () => known ?? new LineIndex(text));
+}
+
 /** 1-based line of an offset. */
 export function lineOf(text: string, offset: number): number {
-  return perText(text, 'lineIndex', () => new LineIndex(text)).positionAt(offset).line + 1;
+  return lineIndexOf(text).positionAt(offset).line + 1;
 }

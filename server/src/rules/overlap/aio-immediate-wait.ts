@@ -19,7 +19,8 @@ import type { CfgEdge, CfgNode } from '../../model/cfg';
 import { reachableFrom } from '../../model/paths';
 import { defaultProfile } from '../../simulate/profile';
 import type { CallExpr } from '../../model/walk';
-import { controlName, lineOf, slice, SUBMITS, SUBMIT_CALLS } from '../race/aio-shared';
+import { lineOf } from '../../model/textFacts';
+import { controlName, slice, SUBMITS, SUBMIT_CALLS } from '../race/aio-shared';
 
 /** Calls that are bookkeeping, not work. */
 const TRIVIAL_CALLS = new Set([

@@ -17,7 +17,8 @@ import { apiEffect } from '../../model/apiEffects';
 import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, Stmt } from '../../model/ir';
 import { forEachExpr, forEachStmt, stmtExprs, stripCasts, type CallExpr, type CallSite } from '../../model/walk';
-import { lineOf, slice } from '../race/aio-shared';
+import { lineOf } from '../../model/textFacts';
+import { slice } from '../race/aio-shared';
 import { BLOCKING_READS, identsIn, isProcessingCall, mentionsKey, readSource, readTarget, worthOverlapping } from './serialIo';
 
 export const blockingIoThenIndependentWork: Rule = {

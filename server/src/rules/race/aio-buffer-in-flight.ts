@@ -16,7 +16,8 @@ import type { CfgNode } from '../../model/cfg';
 import type { FunctionModel } from '../../model/functionModel';
 import type { Expr, Range } from '../../model/ir';
 import { forEachExpr, stripCasts } from '../../model/walk';
-import { bufferAccesses, controlName, lineOf, SUBMITS, SUBMIT_CALLS, waitHint, type BufferAccess } from './aio-shared';
+import { lineOf } from '../../model/textFacts';
+import { bufferAccesses, controlName, SUBMITS, SUBMIT_CALLS, waitHint, type BufferAccess } from './aio-shared';
 
 export const aioBufferInFlight: Rule = {
   id: 'race/aio-buffer-in-flight',

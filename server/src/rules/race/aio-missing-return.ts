@@ -12,7 +12,8 @@
  */
 import type { Rule } from '../../engine/rule';
 import { asyncModelOf, CANCELLING, DONE, FAILED, INFLIGHT, REAPED, UNKNOWN } from '../../model/asyncRequests';
-import { controlName, lineOf, POSIX_AIO_SUBMIT_CALLS, returnPoints } from './aio-shared';
+import { lineOf } from '../../model/textFacts';
+import { controlName, POSIX_AIO_SUBMIT_CALLS, returnPoints } from './aio-shared';
 
 export const aioMissingReturn: Rule = {
   id: 'race/aio-missing-return',

@@ -11,7 +11,6 @@ import { forEachWithParents, type AsyncModel, type AsyncRequest } from '../../mo
 import type { Expr, Range } from '../../model/ir';
 import { exprKey } from '../../model/regions';
 import { stripCasts, type CallExpr } from '../../model/walk';
-import { lineOf } from '../../model/textFacts';
 
 /** Candidate filter: functions that start an AIO or io_uring request. */
 export const SUBMITS = /\b(aio_(read|write|fsync)(64)?|lio_listio(64)?|io_uring_prep_\w+)\s*\(/;
@@ -35,8 +34,6 @@ export function slice(text: string, range: Range): string {
   return text.slice(range.start, range.end).replace(/\s+/g, ' ');
 }
 
-/** 1-based line of an offset (computed once per text). */
-export { lineOf };
 
 export type BufferUse = 'read' | 'write' | 'free' | 'pass';
 

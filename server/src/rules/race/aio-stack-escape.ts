@@ -10,7 +10,8 @@
  */
 import type { Rule } from '../../engine/rule';
 import { asyncModelOf, CANCELLING, COMPLETED, INFLIGHT, UNKNOWN, type AsyncRequest } from '../../model/asyncRequests';
-import { controlName, lineOf, returnPoints, SUBMITS, SUBMIT_CALLS } from './aio-shared';
+import { lineOf } from '../../model/textFacts';
+import { controlName, returnPoints, SUBMITS, SUBMIT_CALLS } from './aio-shared';
 
 export const aioStackEscape: Rule = {
   id: 'race/aio-stack-escape',

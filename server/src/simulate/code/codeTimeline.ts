@@ -23,11 +23,11 @@ import type { MachineProfile } from '../profile';
 import { simulateTimeline } from '../simulateTimeline';
 import type { Schedule, Timeline } from '../timeline';
 import { assumeComments, commentsFor, formatBytes, mergeAssumptions, parseAssumptions, type Assumptions } from './assumptions';
-import { lineOf, loopAt, mainLoop, planFor } from './fromCode';
+import { loopAt, mainLoop, planFor } from './fromCode';
 import { lowerPlan } from './lowerPlan';
 import type { LoopPlan } from './plan';
 import { transformFor, type FindingRef } from './transforms';
-import { perText } from '../../model/textFacts';
+import { lineOf, perText } from '../../model/textFacts';
 
 export interface CodeFinding extends FindingRef {
   functionName?: string;

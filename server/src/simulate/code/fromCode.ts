@@ -852,9 +852,6 @@ function textOf(fn: FunctionModel, e: Expr): string {
   return fn.file.text.slice(e.range.start, e.range.end).replace(/\s+/g, ' ');
 }
 
-/** 1-based line of an offset (computed once per text). */
-export { lineOf };
-
 /** "read 64 KiB from a file, write it to a socket". */
 export function describeSteps(steps: Step[]): string {
   const parts: string[] = [];
