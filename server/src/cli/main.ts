@@ -9,6 +9,7 @@ import { calibrateCommand, validateCommand } from './commands/calibration';
 import { rulesCommand } from './commands/rules';
 import { timelineCommand } from './commands/timeline';
 import { UsageError, type CliIO } from './io';
+import { tuneV8ForBatchRun } from './v8Tuning';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -105,6 +106,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  tuneV8ForBatchRun();
   const io: CliIO = {
     cwd: process.cwd(),
     version: pkg.version,
