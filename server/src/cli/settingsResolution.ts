@@ -22,6 +22,8 @@ export interface ResolvedConfig {
 
 export class SettingsResolver {
   private readonly loaded = new Map<string, CopyScopeConfig>();
+  /** Per folder, its config chain: looking it up walks to the file system root. */
+  private readonly chains = new Map<string, string[]>();
   readonly errors: string[] = [];
 
   constructor(private readonly explicitConfig: string | undefined, private readonly overrides: LintSettings) {
@@ -43,7 +45,10 @@ export class SettingsResolver {
 
   /** Config files from the outermost applicable one to the nearest. */
   private chainFor(file: string): string[] {
-    return configChain(file, (path) => this.load(path));
+    const dir = dirname(resolve(file));
+    let chain = this.chains.get(dir);
+    if (!chain) this.chains.set(dir, (chain = configChain(file, (path) => this.load(path))));
+    return chain;
   }
 
   private load(path: string): CopyScopeConfig | undefined {

@@ -19,6 +19,8 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 export class GitignoreStack {
   private readonly rules = new Map<string, Ignore | null>();
   private readonly folders = new Map<string, boolean>();
+  /** Per folder, its repository root: files share folders, so most lookups are one map read. */
+  private readonly roots = new Map<string, string>();
 
   ignores(file: string, named: string): boolean {
     const root = this.repositoryRoot(dirname(file));
@@ -59,10 +61,12 @@ export class GitignoreStack {
 
   /** The nearest folder holding `.git`, else the file system root. */
   private repositoryRoot(dir: string): string {
-    for (let d = dir; ; d = dirname(d)) {
-      if (existsSync(join(d, '.git'))) return d;
-      if (dirname(d) === d) return d;
+    let root = this.roots.get(dir);
+    if (root === undefined) {
+      root = existsSync(join(dir, '.git')) || dirname(dir) === dir ? dir : this.repositoryRoot(dirname(dir));
+      this.roots.set(dir, root);
     }
+    return root;
   }
 
   private rulesIn(dir: string): Ignore | null {
