@@ -10,10 +10,9 @@
  * loads the bundle; one thread fewer also means one warm-up fewer. Workers get
  * the compiled wasm modules, so they reuse the main thread's compiled code.
  *
- * Workers can be started before their jobs are known (`prepareRun`), so
+ * Workers can be started before their jobs are known (`startWorkers`), so
  * that starting an isolate and loading the bundle overlap the main thread's
- * reading of files; they wait for their jobs in a message. The parser's
- * compilation starts then too.
+ * reading of files; they wait for their jobs in a message.
  *
  * Invariants: outcomes come back in job order whatever order lanes finish in;
  * a worker that dies fails only its current job (reported as an internal
@@ -30,61 +29,53 @@ import type { WorkerInput, WorkerReply } from './lintWorker';
 export interface RunOptions {
   jobs: number;
   onProgress?: (done: number, total: number) => void;
-  /** Workers from `prepareRun`, waiting for their jobs. */
+  /** Workers from `startWorkers`, waiting for their jobs. */
   started?: Worker[];
 }
 
 /** Below this much text, starting workers costs more than it saves. */
 const MIN_BYTES_FOR_WORKERS = 256 * 1024;
-/**
- * A file this large (in bytes or characters: C is almost all ASCII) is parsed
- * faster with the parser optimized up front (host/nodeSyntax.ts).
- */
-const MIN_SIZE_TO_OPTIMIZE_PARSER = 4 * 1024 * 1024;
+/** A file this large is parsed faster with the parser optimized up front (host/nodeSyntax.ts). */
+const MIN_CHARS_TO_OPTIMIZE_PARSER = 4 * 1024 * 1024;
 
 const WORKER_SCRIPT = (): string => join(__dirname, 'lint-worker.js');
 
 /**
- * Gets a run over `paths` going before the caller reads the files, so that
- * both overlap the reading: compiles the parser (optimized up front when a
- * file is large enough to repay it) and starts the worker threads the run
- * will use (none when it is too small for workers).
+ * Starts the worker threads a run over `paths` will use (none when it is too
+ * small for workers), before the caller reads the files.
  */
-export async function prepareRun(jobs: number, paths: readonly string[]): Promise<Worker[]> {
-  const sizes = paths.map(sizeOf);
-  void compileNodeSyntax({ optimized: sizes.some((size) => size >= MIN_SIZE_TO_OPTIMIZE_PARSER) });
+export function startWorkers(jobs: number, paths: readonly string[]): Worker[] {
   const lanes = Math.min(jobs, paths.length);
-  const workers =
-    lanes <= 1 || sizes.reduce((a, b) => a + b, 0) < MIN_BYTES_FOR_WORKERS
-      ? []
-      : Array.from({ length: lanes - 1 }, () => {
-          const worker = new Worker(WORKER_SCRIPT());
-          // Until runOnLanes listens: a worker that fails while waiting is replaced there.
-          worker.on('error', () => undefined);
-          worker.once('exit', () => exited.add(worker));
-          return worker;
-        });
-  // One turn of the event loop: V8 starts the background compilation from a
-  // task on this thread, which would otherwise wait for the reading to end.
-  await new Promise((resolve) => setImmediate(resolve));
-  return workers;
+  if (lanes <= 1 || !reachesBytes(paths, MIN_BYTES_FOR_WORKERS)) return [];
+  return Array.from({ length: lanes - 1 }, () => {
+    const worker = new Worker(WORKER_SCRIPT());
+    // Until runOnLanes listens: a worker that fails while waiting is replaced there.
+    worker.on('error', () => undefined);
+    worker.once('exit', () => exited.add(worker));
+    return worker;
+  });
 }
 
 const exited = new WeakSet<Worker>();
 
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0; // Unreadable: reading it reports that.
+/** Whether the files add up to `bytes`, stopping as soon as they do. */
+function reachesBytes(paths: readonly string[], bytes: number): boolean {
+  let total = 0;
+  for (const path of paths) {
+    try {
+      total += statSync(path).size;
+    } catch {
+      // Unreadable: reading it reports that; it adds nothing here.
+    }
+    if (total >= bytes) return true;
   }
+  return false;
 }
 
 export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
   const totalBytes = jobs.reduce((n, j) => n + j.text.length, 0);
   const lanes = Math.min(options.jobs, jobs.length);
-  // Compiles here when prepareRun did not.
-  void compileNodeSyntax({ optimized: jobs.some((j) => j.text.length >= MIN_SIZE_TO_OPTIMIZE_PARSER) });
+  void compileNodeSyntax({ optimized: jobs.some((j) => j.text.length >= MIN_CHARS_TO_OPTIMIZE_PARSER) });
   const started = options.started ?? [];
   if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) {
     for (const worker of started) void worker.terminate();

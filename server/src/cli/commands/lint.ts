@@ -18,7 +18,7 @@ import type { FileJob, FileOutcome, FixMode } from '../lintFile';
 import { emitOutput, writeFileAtomic } from '../output';
 import { Progress } from '../progress';
 import { countFindings, type RunReport, type SkippedFile } from '../report';
-import { prepareRun, runJobs } from '../runner';
+import { runJobs, startWorkers } from '../runner';
 import { SettingsResolver } from '../settingsResolution';
 import { UsageError, type CliIO } from '../io';
 
@@ -80,8 +80,8 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   const planned = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
   if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
 
-  // Worker threads start and the parser compiles while this thread reads the files.
-  const started = await prepareRun(jobs, planned.map((p) => p.path));
+  // Worker threads start now, while this thread reads the files.
+  const started = startWorkers(jobs, planned.map((p) => p.path));
   try {
     return await lintPlanned(planned, options, io, jobs, maxWarnings, started);
   } finally {
