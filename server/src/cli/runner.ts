@@ -35,8 +35,6 @@ export interface RunOptions {
 
 /** Below this much text, starting workers costs more than it saves. */
 const MIN_BYTES_FOR_WORKERS = 256 * 1024;
-/** A file this large is parsed faster with the parser optimized up front (host/nodeSyntax.ts). */
-const MIN_CHARS_TO_OPTIMIZE_PARSER = 4 * 1024 * 1024;
 
 const WORKER_SCRIPT = (): string => join(__dirname, 'lint-worker.js');
 
@@ -75,7 +73,6 @@ function reachesBytes(paths: readonly string[], bytes: number): boolean {
 export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
   const totalBytes = jobs.reduce((n, j) => n + j.text.length, 0);
   const lanes = Math.min(options.jobs, jobs.length);
-  void compileNodeSyntax({ optimized: jobs.some((j) => j.text.length >= MIN_CHARS_TO_OPTIMIZE_PARSER) });
   const started = options.started ?? [];
   if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) {
     for (const worker of started) void worker.terminate();
