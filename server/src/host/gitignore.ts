@@ -18,29 +18,30 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
  */
 export class GitignoreStack {
   private readonly rules = new Map<string, Ignore | null>();
-  private readonly folders = new Map<string, boolean>();
+  /** Per named folder and folder: whether the folder or one above it hides what it holds. */
+  private readonly hidden = new Map<string, boolean>();
   /** Per folder, its repository root: files share folders, so most lookups are one map read. */
   private readonly roots = new Map<string, string>();
 
   ignores(file: string, named: string): boolean {
     const root = this.repositoryRoot(dirname(file));
-    const parts = relative(root, file).split(sep);
-    let path = root;
-    for (let i = 0; i < parts.length; i++) {
-      path = join(path, parts[i]!);
-      const isFile = i === parts.length - 1;
-      // The named folder and the folders above it are linted whatever .gitignore says.
-      if (!isFile && !isInside(path, named)) continue;
-      if (isFile ? this.decide(path, root, named, false) : this.folderIgnored(path, root, named)) return true;
-    }
-    return false;
+    return this.folderHidden(dirname(file), root, named) || this.decide(file, root, named, false);
   }
 
-  private folderIgnored(path: string, root: string, named: string): boolean {
-    const key = `${named}\u0000${path}`;
-    let ignored = this.folders.get(key);
-    if (ignored === undefined) this.folders.set(key, (ignored = this.decide(path, root, named, true)));
-    return ignored;
+  /**
+   * Whether `dir`, or a folder between it and the root, is ignored. The named
+   * folder and the folders above it are linted whatever .gitignore says.
+   * Files share folders, so this is mostly one map read per file.
+   */
+  private folderHidden(dir: string, root: string, named: string): boolean {
+    if (dir === root || dirname(dir) === dir) return false;
+    const key = `${named}\u0000${dir}`;
+    let hidden = this.hidden.get(key);
+    if (hidden === undefined) {
+      hidden = this.folderHidden(dirname(dir), root, named) || (isInside(dir, named) && this.decide(dir, root, named, true));
+      this.hidden.set(key, hidden);
+    }
+    return hidden;
   }
 
   /** The deepest .gitignore (from the path's folder up to the root) with a pattern matching the path decides. */
@@ -48,9 +49,7 @@ export class GitignoreStack {
     for (let dir = dirname(path); ; dir = dirname(dir)) {
       const rules = this.rulesIn(dir);
       // A .gitignore that ignores the named folder itself has no say inside it.
-      const namedRel = relative(dir, named).split(sep).join('/');
-      const ignoresNamed = rules !== null && isInside(named, dir) && rules.ignores(`${namedRel}/`);
-      if (rules && !ignoresNamed) {
+      if (rules && !(isInside(named, dir) && rules.ignores(`${relative(dir, named).split(sep).join('/')}/`))) {
         const verdict = rules.test(relative(dir, path).split(sep).join('/') + (isFolder ? '/' : ''));
         if (verdict.ignored) return true;
         if (verdict.unignored) return false;
