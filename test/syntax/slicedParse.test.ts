@@ -4,7 +4,7 @@
  * must be clean for the next text.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { Parser } from 'web-tree-sitter';
+import { Edit, Parser } from 'web-tree-sitter';
 import { syntax } from '../helpers/engine';
 
 /** About 0.8 MB of C: more than one slice (512K characters), with some variety. */
@@ -35,8 +35,10 @@ describe('sliced parsing', () => {
     // An edit near the end, re-parsed incrementally.
     const at = text.lastIndexOf('return n');
     const edited = `${text.slice(0, at)}return n + 1${text.slice(at + 'return n'.length)}`;
-    const point = sliced.rootNode.descendantForIndex(at).startPosition;
-    sliced.edit({ startIndex: at, oldEndIndex: at + 8, newEndIndex: at + 12, startPosition: point, oldEndPosition: { row: point.row, column: point.column + 8 }, newEndPosition: { row: point.row, column: point.column + 12 } });
+    const point = sliced.rootNode.descendantForIndex(at)!.startPosition;
+    sliced.edit(
+      new Edit({ startIndex: at, oldEndIndex: at + 8, newEndIndex: at + 12, startPosition: point, oldEndPosition: { row: point.row, column: point.column + 8 }, newEndPosition: { row: point.row, column: point.column + 12 } }),
+    );
     const incremental = c.parse(edited, sliced);
     expect(incremental.rootNode.toString() === oneCall.parse(edited)!.rootNode.toString()).toBe(true);
 
