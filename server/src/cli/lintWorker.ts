@@ -1,15 +1,18 @@
 /**
- * Worker-thread entry for `--jobs N` (runner.ts): waits for one message with
- * its jobs (it may start before they are read), loads the parser from the
- * modules the main thread compiled, then takes jobs from the shared counter
- * until none are left, posting each outcome, and exits.
+ * Worker-thread entry for `--jobs N` (runner.ts): loads the parser from the
+ * modules the main thread compiled (its `workerData`) while it waits for one
+ * message with its jobs (it may start before they are read), then takes jobs
+ * from the shared counter until none are left, posting each outcome, and
+ * exits.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { loadNodeSyntax, type CompiledSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 
+/** What a worker is started with. */
+export type WorkerData = CompiledSyntax;
+
 export interface WorkerInput {
-  modules: CompiledSyntax;
   /** [0]: next position to take in the main thread's queue; [1 + slot]: the position this worker is linting. */
   claims: Int32Array;
   slot: number;
@@ -21,7 +24,7 @@ export interface WorkerInput {
 export type WorkerReply = { kind: 'outcome'; outcome: FileOutcome } | { kind: 'crash'; id: number; message: string };
 
 async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
-  const syntax = await loadNodeSyntax(input.modules);
+  const syntax = await loadNodeSyntax(workerData as WorkerData);
   const { claims, slot, from, jobs } = input;
   for (let at = Atomics.add(claims, 0, 1); at < from + jobs.length; at = Atomics.add(claims, 0, 1)) {
     Atomics.store(claims, 1 + slot, at);
@@ -37,4 +40,6 @@ async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Pr
 }
 
 const port = parentPort;
+// Starts loading now, before the jobs arrive.
+if (port) void loadNodeSyntax(workerData as WorkerData).catch(() => undefined);
 if (port) port.once('message', (input: WorkerInput) => void run(port, input));

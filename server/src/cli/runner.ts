@@ -8,11 +8,12 @@
  * Why the main thread is a lane: it is already started, has the parser
  * compiled and can begin at once, while a worker first starts an isolate and
  * loads the bundle; one thread fewer also means one warm-up fewer. Workers get
- * the compiled wasm modules, so they reuse the main thread's compiled code.
+ * the compiled wasm modules when they start, so they reuse the main thread's
+ * compiled code and load the parser before their jobs arrive.
  *
  * Workers can be started before their jobs are known (`startWorkers`), so
- * that starting an isolate and loading the bundle overlap the main thread's
- * reading of files; they wait for their jobs in a message.
+ * that starting an isolate, loading the bundle and the parser overlap the
+ * main thread's reading of files; they wait for their jobs in a message.
  *
  * Invariants: outcomes come back in job order whatever order lanes finish in;
  * a worker that dies fails only its current job (reported as an internal
@@ -24,7 +25,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
-import type { WorkerInput, WorkerReply } from './lintWorker';
+import type { WorkerData, WorkerInput, WorkerReply } from './lintWorker';
 
 export interface RunOptions {
   jobs: number;
@@ -46,7 +47,7 @@ export function startWorkers(jobs: number, paths: readonly string[]): Worker[] {
   const lanes = Math.min(jobs, paths.length);
   if (lanes <= 1 || !reachesBytes(paths, MIN_BYTES_FOR_WORKERS)) return [];
   return Array.from({ length: lanes - 1 }, () => {
-    const worker = new Worker(WORKER_SCRIPT());
+    const worker = newWorker();
     // Until runOnLanes listens: a worker that fails while waiting is replaced there.
     worker.on('error', () => undefined);
     worker.once('exit', () => exited.add(worker));
@@ -55,6 +56,10 @@ export function startWorkers(jobs: number, paths: readonly string[]): Worker[] {
 }
 
 const exited = new WeakSet<Worker>();
+
+function newWorker(): Worker {
+  return new Worker(WORKER_SCRIPT(), { workerData: compileNodeSyntax() satisfies WorkerData });
+}
 
 /** Whether the files add up to `bytes`, stopping as soon as they do. */
 function reachesBytes(paths: readonly string[], bytes: number): boolean {
@@ -113,8 +118,7 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
     results.set(outcome.id, outcome);
     options.onProgress?.(results.size, jobs.length);
   };
-  const modules = await compileNodeSyntax();
-  const syntaxReady = loadNodeSyntax(modules);
+  const syntaxReady = loadNodeSyntax();
 
   // The main thread's first file, taken before any worker can take it.
   let mine = take();
@@ -124,8 +128,8 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
   const start = (slot: number, waiting?: Worker): void => {
     const from = Math.min(Atomics.load(claims, 0), queue.length);
     Atomics.store(claims, 1 + slot, -1);
-    const input: WorkerInput = { modules, claims, slot, from, jobs: queue.slice(from) };
-    const worker = waiting ?? new Worker(WORKER_SCRIPT());
+    const input: WorkerInput = { claims, slot, from, jobs: queue.slice(from) };
+    const worker = waiting ?? newWorker();
     worker.postMessage(input);
     live++;
     const failCurrent = (message: string): void => {

@@ -25,15 +25,18 @@ export interface CompiledSyntax {
   language: WebAssembly.Module;
 }
 
-let compiled: Promise<CompiledSyntax> | undefined;
+let compiled: CompiledSyntax | undefined;
 
-/** Compiles the wasm files once per process. */
-export function compileNodeSyntax(): Promise<CompiledSyntax> {
-  compiled ??= (async () => {
+/**
+ * Compiles the wasm files once per process. Synchronously: V8 compiles wasm
+ * lazily (each function at its first call), so this takes about 3 ms, and a
+ * caller can hand the modules to worker threads as it starts them.
+ */
+export function compileNodeSyntax(): CompiledSyntax {
+  if (!compiled) {
     const paths = wasmPaths();
-    const [runtime, language] = await Promise.all([WebAssembly.compile(readFileSync(paths.runtime)), WebAssembly.compile(readFileSync(paths.language))]);
-    return { runtime, language };
-  })();
+    compiled = { runtime: new WebAssembly.Module(readFileSync(paths.runtime)), language: new WebAssembly.Module(readFileSync(paths.language)) };
+  }
   return compiled;
 }
 
@@ -41,6 +44,6 @@ let cached: Promise<CSyntax> | undefined;
 
 /** The parser, once per thread; from `modules` when another thread compiled them already. */
 export function loadNodeSyntax(modules?: CompiledSyntax): Promise<CSyntax> {
-  cached ??= (async () => loadCSyntax(modules ?? (await compileNodeSyntax())))();
+  cached ??= (async () => loadCSyntax(modules ?? compileNodeSyntax()))();
   return cached;
 }
