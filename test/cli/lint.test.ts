@@ -176,13 +176,18 @@ describe('robust file handling', () => {
     const files: Record<string, string> = {};
     // Enough text (> 256 KiB) for the worker pool to be used.
     const filler = `static int filler_%(void) { return %; }\n`;
-    for (let i = 0; i < 12; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`) + Array.from({ length: 800 }, (_, k) => filler.replace(/%/g, String(k))).join('');
+    // Odd files have non-ASCII text before the finding on its line: workers get texts as UTF-8 in shared memory.
+    const prefix = (i: number): string => (i % 2 ? '/* 注释 😀 é */' : '    ');
+    for (let i = 0; i < 12; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`).replace('    memcpy', `${prefix(i)}memcpy`) + Array.from({ length: 800 }, (_, k) => filler.replace(/%/g, String(k))).join('');
     const dir = scratch(files);
     const one = runCli(['lint', '--jobs', '1', '--format', 'json', '.'], dir);
     const two = runCli(['lint', '--jobs', '2', '--format', 'json', '.'], dir);
     expect(two.status).toBe(1);
     expect(two.stdout).toBe(one.stdout);
-    expect((JSON.parse(two.stdout) as { files: unknown[] }).files).toHaveLength(12);
+    const report = JSON.parse(two.stdout) as { files: { filePath: string; findings: { column: number }[] }[] };
+    expect(report.files).toHaveLength(12);
+    // Columns count UTF-16 code units: '/* 注释 😀 é */' is 13 of them.
+    expect(report.files.find((f) => f.filePath.endsWith('f1.c'))?.findings[0]?.column).toBe(14);
   });
 
   it('stops the workers it started when the files turn out to need none', () => {

@@ -1,13 +1,14 @@
 /**
  * Worker-thread entry for `--jobs N` (runner.ts): loads the parser from the
  * modules the main thread compiled (its `workerData`) while it waits for one
- * message with its jobs (it may start before they are read), then takes jobs
- * from the shared counter until none are left, posting each outcome, and
- * exits.
+ * message with its jobs (it may start before they are read; their texts are
+ * in shared memory, sharedTexts.ts), then takes jobs from the shared counter
+ * until none are left, posting each outcome, and exits.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNodeSyntax, type CompiledSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
+import { sharedText, type SharedTexts } from './sharedTexts';
 
 /** What a worker is started with. */
 export type WorkerData = CompiledSyntax;
@@ -16,19 +17,21 @@ export interface WorkerInput {
   /** [0]: next position to take in the main thread's queue; [1 + slot]: the position this worker is linting. */
   claims: Int32Array;
   slot: number;
-  /** The queue from position `from` on. */
-  from: number;
-  jobs: FileJob[];
+  /** The queue position of `jobs[0]`: workers take positions from here on. */
+  base: number;
+  /** The queue from `base` on, without texts: those are in `texts`, in the same order. */
+  jobs: Omit<FileJob, 'text'>[];
+  texts: SharedTexts;
 }
 
 export type WorkerReply = { kind: 'outcome'; outcome: FileOutcome } | { kind: 'crash'; id: number; message: string };
 
 async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   const syntax = await loadNodeSyntax(workerData as WorkerData);
-  const { claims, slot, from, jobs } = input;
-  for (let at = Atomics.add(claims, 0, 1); at < from + jobs.length; at = Atomics.add(claims, 0, 1)) {
+  const { claims, slot, base, jobs, texts } = input;
+  for (let at = Atomics.add(claims, 0, 1); at < base + jobs.length; at = Atomics.add(claims, 0, 1)) {
     Atomics.store(claims, 1 + slot, at);
-    const job = jobs[at - from]!;
+    const job: FileJob = { ...jobs[at - base]!, text: sharedText(texts, at - base) };
     try {
       port.postMessage({ kind: 'outcome', outcome: lintFileJob(syntax, job) } satisfies WorkerReply);
     } catch (error) {

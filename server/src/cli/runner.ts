@@ -26,6 +26,7 @@ import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 import type { WorkerData, WorkerInput, WorkerReply } from './lintWorker';
+import { shareTexts } from './sharedTexts';
 
 export interface RunOptions {
   jobs: number;
@@ -99,6 +100,10 @@ async function runInProcess(jobs: FileJob[], options: RunOptions): Promise<FileO
   return out;
 }
 
+function withoutText({ text: _text, ...job }: FileJob): Omit<FileJob, 'text'> {
+  return job;
+}
+
 function crashOutcome(job: FileJob, message: string): FileOutcome {
   return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [{ ruleId: 'engine', message }], hasSyntaxErrors: false, fixedCount: 0 };
 }
@@ -125,10 +130,17 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
   let live = 0;
   let workersDone: () => void = () => undefined;
   const allWorkersDone = new Promise<void>((resolve) => (workersDone = resolve));
+  // What workers get, built at the first start: the queue from the first
+  // position a worker can take, with the texts in shared memory.
+  let forWorkers: Omit<WorkerInput, 'slot'> | undefined;
   const start = (slot: number, waiting?: Worker): void => {
-    const from = Math.min(Atomics.load(claims, 0), queue.length);
     Atomics.store(claims, 1 + slot, -1);
-    const input: WorkerInput = { claims, slot, from, jobs: queue.slice(from) };
+    if (!forWorkers) {
+      const base = Math.min(Atomics.load(claims, 0), queue.length);
+      const rest = queue.slice(base);
+      forWorkers = { claims, base, jobs: rest.map(withoutText), texts: shareTexts(rest.map((j) => j.text)) };
+    }
+    const input: WorkerInput = { ...forWorkers, slot };
     const worker = waiting ?? newWorker();
     worker.postMessage(input);
     live++;
