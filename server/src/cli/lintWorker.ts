@@ -43,6 +43,8 @@ async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Pr
 }
 
 const port = parentPort;
-// Starts loading now, before the jobs arrive.
-if (port) void loadNodeSyntax(workerData as WorkerData).catch(() => undefined);
-if (port) port.once('message', (input: WorkerInput) => void run(port, input));
+if (port) {
+  // Starts loading now, before the jobs arrive.
+  void loadNodeSyntax(workerData as WorkerData).catch(() => undefined);
+  port.once('message', (input: WorkerInput) => void run(port, input));
+}

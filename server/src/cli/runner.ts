@@ -130,16 +130,13 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
   let live = 0;
   let workersDone: () => void = () => undefined;
   const allWorkersDone = new Promise<void>((resolve) => (workersDone = resolve));
-  // What workers get, built at the first start: the queue from the first
-  // position a worker can take, with the texts in shared memory.
-  let forWorkers: Omit<WorkerInput, 'slot'> | undefined;
+  // What every worker gets (replacements too): the queue after the main
+  // thread's first file, with the texts in shared memory.
+  const base = Atomics.load(claims, 0);
+  const rest = queue.slice(base);
+  const forWorkers: Omit<WorkerInput, 'slot'> = { claims, base, jobs: rest.map(withoutText), texts: shareTexts(rest.map((j) => j.text)) };
   const start = (slot: number, waiting?: Worker): void => {
     Atomics.store(claims, 1 + slot, -1);
-    if (!forWorkers) {
-      const base = Math.min(Atomics.load(claims, 0), queue.length);
-      const rest = queue.slice(base);
-      forWorkers = { claims, base, jobs: rest.map(withoutText), texts: shareTexts(rest.map((j) => j.text)) };
-    }
     const input: WorkerInput = { ...forWorkers, slot };
     const worker = waiting ?? newWorker();
     worker.postMessage(input);
