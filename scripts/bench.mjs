@@ -13,6 +13,10 @@ import { dirname, join } from 'node:path';
 import { ROOT, corpusFiles, ensureCorpus } from './corpus.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`BENCH_RUNS must be a whole number of runs, 1 or more (got '${process.env.BENCH_RUNS}')`);
+  process.exit(2);
+}
 const require = createRequire(join(ROOT, 'package.json'));
 const dirs = ensureCorpus();
 const files = corpusFiles(dirs);
