@@ -27,7 +27,7 @@ export interface WorkerInput {
 export type WorkerReply = { kind: 'outcome'; outcome: FileOutcome } | { kind: 'crash'; id: number; message: string };
 
 async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
-  const syntax = await loadNodeSyntax(workerData as WorkerData);
+  const syntax = await loadNodeSyntax({ compiled: workerData as WorkerData });
   const { claims, slot, base, jobs, texts } = input;
   for (let at = Atomics.add(claims, 0, 1); at < base + jobs.length; at = Atomics.add(claims, 0, 1)) {
     Atomics.store(claims, 1 + slot, at);
@@ -45,6 +45,6 @@ async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Pr
 const port = parentPort;
 if (port) {
   // Starts loading now, before the jobs arrive.
-  void loadNodeSyntax(workerData as WorkerData).catch(() => undefined);
+  void loadNodeSyntax({ compiled: workerData as WorkerData }).catch(() => undefined);
   port.once('message', (input: WorkerInput) => void run(port, input));
 }

@@ -24,6 +24,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
+import { parserMemoryFor, type CSyntax } from '../syntax/treeSitter';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 import type { WorkerData, WorkerInput, WorkerReply } from './lintWorker';
 import { shareTexts } from './sharedTexts';
@@ -88,8 +89,19 @@ export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<Fil
   return runOnLanes(jobs, lanes, options, started.slice(0, lanes - 1));
 }
 
+/**
+ * This thread's parser, its heap sized up front for the largest text (which
+ * this thread lints itself, also on lanes: it takes the first job). Workers
+ * start before the texts are read and keep the default heap, growing it as
+ * they need; with their jobs smaller than the largest, they rarely do.
+ */
+function mainThreadSyntax(jobs: FileJob[]): Promise<CSyntax> {
+  const largest = jobs.reduce((n, j) => Math.max(n, j.text.length), 0);
+  return loadNodeSyntax({ initialMemoryBytes: parserMemoryFor(largest) });
+}
+
 async function runInProcess(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
-  const syntax = await loadNodeSyntax();
+  const syntax = await mainThreadSyntax(jobs);
   const out: FileOutcome[] = [];
   for (const job of jobs) {
     out.push(lintFileJob(syntax, job));
@@ -123,7 +135,7 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
     results.set(outcome.id, outcome);
     options.onProgress?.(results.size, jobs.length);
   };
-  const syntaxReady = loadNodeSyntax();
+  const syntaxReady = mainThreadSyntax(jobs);
 
   // The main thread's first file, taken before any worker can take it.
   let mine = take();

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadCSyntax, type CSyntax } from '../syntax/treeSitter';
+import { loadCSyntax, type CSyntax, type SyntaxOptions } from '../syntax/treeSitter';
 
 function wasmPaths(): { runtime: string; language: string } {
   const here = typeof __dirname === 'string' ? __dirname : process.cwd();
@@ -42,8 +42,12 @@ export function compileNodeSyntax(): CompiledSyntax {
 
 let cached: Promise<CSyntax> | undefined;
 
-/** The parser, once per thread; from `modules` when another thread compiled them already. */
-export function loadNodeSyntax(modules?: CompiledSyntax): Promise<CSyntax> {
-  cached ??= (async () => loadCSyntax(modules ?? compileNodeSyntax()))();
+/**
+ * The parser, once per thread (the first call's options hold); from
+ * `compiled` when another thread compiled the modules already.
+ */
+export function loadNodeSyntax(options: SyntaxOptions & { compiled?: CompiledSyntax } = {}): Promise<CSyntax> {
+  const { compiled: modules, ...syntaxOptions } = options;
+  cached ??= (async () => loadCSyntax(modules ?? compileNodeSyntax(), syntaxOptions))();
   return cached;
 }
