@@ -13,6 +13,7 @@ import { lineIndexOf, perText } from '../model/textFacts';
 import { LineIndex } from '../syntax/lineIndex';
 import type { CSyntax, Tree } from '../syntax/treeSitter';
 import { applyDirectives } from './directives';
+import { byCodeUnits } from './order';
 import { insideFunction, invalidate, quotesLines, shiftFinding, type CachedFindings, type LintCache } from './incremental';
 import type { Report, Rule, RuleContext } from './rule';
 import type { Finding, LintResult, LintSettings, RuleFailure, Severity } from './types';
@@ -80,10 +81,10 @@ function lintTree(text: string, tree: Tree, settings: LintSettings, rules: reado
   findings.sort(
     (a, b) =>
       a.range.start - b.range.start ||
-      a.ruleId.localeCompare(b.ruleId) ||
+      byCodeUnits(a.ruleId, b.ruleId) ||
       a.range.end - b.range.end ||
-      a.messageId.localeCompare(b.messageId) ||
-      a.message.localeCompare(b.message),
+      byCodeUnits(a.messageId, b.messageId) ||
+      byCodeUnits(a.message, b.message),
   );
   // One place quotes simulated gains, for every rule whose change has a scenario transformation.
   for (const message of attachGains(file, findings, RULES_BY_ID, settings)) ruleFailures.push({ ruleId: 'timeline', message });
