@@ -8,8 +8,9 @@
  * (perf, 17.8 MB corpus). With `--jobs 1` that CPU hides on the idle second
  * core; with `--jobs 2` it takes turns with the lanes, so it was most of what
  * kept two lanes from being twice as fast. With a 12× larger budget only the
- * hottest ~85 functions are optimized: `--jobs 2` ran 7–9% faster and
- * `--jobs 1` no slower (docs/benchmarks.md).
+ * hottest 55–85 functions are optimized (`--trace-opt`, over several
+ * builds): `--jobs 2` ran 7–9% faster and `--jobs 1` no slower
+ * (docs/benchmarks.md).
  *
  * The language server keeps V8's default: it lives long enough to repay
  * every optimization.

@@ -38,12 +38,13 @@ export interface SyntaxOptions {
  * (nine steps for the sqlite amalgamation), and V8 counts the grown memory
  * as external allocation: the amalgamation's parse started seven full
  * garbage collections for "external memory pressure" (seen with
- * --trace-incremental-marking), one with the heap sized. Measured need, in bytes of heap per
- * byte of real C: 15.7 for the 9.5 MB amalgamation (142 MiB), 11.5 to 22 for
- * 1.2 to 5.6 MB of other projects' files joined (librdkafka, libxml2, glibc,
- * the kernel's); files up to 1.4 MB fit in the initial 32 MiB. Hence 24, with
- * room to spare: room the parse does not touch costs address space, not
- * resident memory. Denser text grows the heap from there, as before.
+ * --trace-incremental-marking), one with the heap sized. Measured need, in
+ * bytes of heap per byte of real C: 15.7 for the 9.5 MB amalgamation
+ * (142 MiB), 11.5 to 22 for 1.2 to 5.6 MB of other projects' files joined
+ * (librdkafka, libxml2, glibc, the kernel's); files up to 1.4 MB fit in the
+ * initial 32 MiB. Hence 24, with room to spare: room the parse does not
+ * touch costs address space, not resident memory. Denser text grows the
+ * heap from there, as before.
  */
 export function parserMemoryFor(chars: number): number {
   return wholeHeap(24 * chars);

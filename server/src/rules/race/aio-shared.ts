@@ -34,7 +34,6 @@ export function slice(text: string, range: Range): string {
   return text.slice(range.start, range.end).replace(/\s+/g, ' ');
 }
 
-
 export type BufferUse = 'read' | 'write' | 'free' | 'pass';
 
 export interface BufferAccess {
