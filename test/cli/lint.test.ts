@@ -176,7 +176,7 @@ describe('robust file handling', () => {
     const files: Record<string, string> = {};
     // Enough text (> 256 KiB) for the worker pool to be used.
     const filler = `static int filler_%(void) { return %; }\n`;
-    // Odd files have non-ASCII text before the finding on its line: workers get texts as UTF-8 in shared memory.
+    // Odd files have non-ASCII text before the finding on its line: a worker reads the file and sends its text back to place findings.
     const prefix = (i: number): string => (i % 2 ? '/* 注释 😀 é */' : '    ');
     for (let i = 0; i < 12; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`).replace('    memcpy', `${prefix(i)}memcpy`) + Array.from({ length: 800 }, (_, k) => filler.replace(/%/g, String(k))).join('');
     const dir = scratch(files);
@@ -190,21 +190,27 @@ describe('robust file handling', () => {
     expect(report.files.find((f) => f.filePath.endsWith('f1.c'))?.findings[0]?.column).toBe(14);
   });
 
-  it('stops the workers it started when the files turn out to need none', () => {
-    // Workers start from the files' sizes before they are read. Here the size
-    // is binary files (skipped), and then cached results: no job for a worker,
-    // and a worker left waiting would keep the process from exiting.
+  it('--jobs 2 skips, caches and fixes as --jobs 1 does', () => {
+    // Every lane reads the files it takes: a worker too must report binary
+    // files, send back the texts that place findings, compare texts with the
+    // cache and hand back fixed texts. The blobs make the run big enough for a worker.
     const binary = new Uint8Array(200 * 1024);
-    const dir = scratch({ 'a.c': OVERLAP, 'blob1.c': binary, 'blob2.h': binary });
-    const skipped = runCli(['lint', '--jobs', '2', '.'], dir);
-    expect(skipped.status).toBe(1);
-    expect(skipped.stderr).toContain('skipped blob1.c: binary file');
-    const filler = Array.from({ length: 9000 }, (_, k) => `static int filler_${k}(void) { return ${k}; }\n`).join('');
-    const big = scratch({ 'a.c': OVERLAP, 'b.c': filler });
-    const first = runCli(['lint', '--jobs', '2', '--cache', '.'], big);
-    const cached = runCli(['lint', '--jobs', '2', '--cache', '.'], big);
-    expect([first.status, cached.status]).toEqual([1, 1]);
-    expect(cached.stdout).toBe(first.stdout);
+    const files: Record<string, string | Uint8Array> = { 'blob1.c': binary, 'blob2.h': binary };
+    for (let i = 0; i < 6; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`);
+    const [dirOne, dirTwo] = [scratch(files), scratch(files)];
+    const one = runCli(['lint', '--jobs', '1', '--cache', '.'], dirOne);
+    const two = runCli(['lint', '--jobs', '2', '--cache', '.'], dirTwo);
+    expect([one.status, two.status]).toEqual([1, 1]);
+    expect(two.stdout).toBe(one.stdout);
+    expect(two.stdout).toContain('f5.c:3:5');
+    expect(two.stderr).toContain('skipped blob1.c: binary file');
+    expect(two.stderr).toContain('skipped blob2.h: binary file');
+    const cached = runCli(['lint', '--jobs', '2', '--cache', '.'], dirTwo);
+    expect(cached.stdout).toBe(two.stdout);
+    expect(runCli(['lint', '--jobs', '1', '--fix', '.'], dirOne).status).toBe(0);
+    expect(runCli(['lint', '--jobs', '2', '--fix', '.'], dirTwo).status).toBe(0);
+    for (let i = 0; i < 6; i++) expect(readFileSync(join(dirTwo, `f${i}.c`), 'utf8')).toBe(readFileSync(join(dirOne, `f${i}.c`), 'utf8'));
+    expect(readFileSync(join(dirTwo, 'f5.c'), 'utf8')).toContain('memmove(buf, buf + 1');
   });
 });
 

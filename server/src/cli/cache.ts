@@ -11,9 +11,17 @@ import type { LintSettings } from '../engine/types';
 import type { FileOutcome } from './lintFile';
 import { writeFileAtomic } from './output';
 
+/** A stored result: what a lint of the file gave, without what belongs to one run. */
+export type CachedOutcome = Omit<FileOutcome, 'id' | 'path' | 'fixedText' | 'text' | 'skipped' | 'cacheKey' | 'fromCache'>;
+
 interface CacheFile {
   version: string;
-  entries: Record<string, { key: string; outcome: Omit<FileOutcome, 'id' | 'path'> }>;
+  entries: Record<string, { key: string; outcome: CachedOutcome }>;
+}
+
+/** The key a result is stored under: the text's hash with its settings'. */
+export function cacheKey(text: string, settings: LintSettings): string {
+  return createHash('sha256').update(text).update('\0').update(JSON.stringify(settings)).digest('hex');
 }
 
 export class ResultCache {
@@ -30,18 +38,14 @@ export class ResultCache {
     }
   }
 
-  static key(text: string, settings: LintSettings): string {
-    return createHash('sha256').update(text).update('\0').update(JSON.stringify(settings)).digest('hex');
-  }
-
-  get(path: string, key: string): Omit<FileOutcome, 'id' | 'path'> | undefined {
-    const entry = this.data.entries[path];
-    return entry && entry.key === key ? entry.outcome : undefined;
+  /** The result stored for this path, with the key of the text it was for. */
+  stored(path: string): { key: string; outcome: CachedOutcome } | undefined {
+    return Object.hasOwn(this.data.entries, path) ? this.data.entries[path] : undefined;
   }
 
   set(path: string, key: string, outcome: FileOutcome): void {
-    const { id: _id, path: _path, fixedText: _fixed, ...rest } = outcome;
-    this.data.entries[path] = { key, outcome: rest };
+    const { findings, unusedDirectives, ruleFailures, hasSyntaxErrors, fixedCount } = outcome;
+    this.data.entries[path] = { key, outcome: { findings, unusedDirectives, ruleFailures, hasSyntaxErrors, fixedCount } };
     this.dirty = true;
   }
 

@@ -1,22 +1,35 @@
 /**
- * Linting one file's text, with optional fix passes: the unit of work that the
- * CLI runs in-process or in a worker thread.
+ * One file job: read the file, lint its text (or reuse a cached result), with
+ * optional fix passes. The unit of work that the CLI runs in-process or in a
+ * worker thread.
+ *
+ * The lane that takes a job reads the file itself: lanes start before every
+ * file is read, no text is copied between threads, and no thread holds all
+ * the texts at once.
  *
  * Invariant: never throws; internal errors come back in `ruleFailures`.
  */
 import { applyFixes } from '../engine/fixes';
 import { lint } from '../engine/lint';
 import type { Finding, LintResult, LintSettings, RuleFailure, UnusedDirective } from '../engine/types';
+import { readSourceFile } from '../host/sourceFiles';
 import type { CSyntax } from '../syntax/treeSitter';
+import { cacheKey, type CachedOutcome } from './cache';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
 
 export interface FileJob {
   id: number;
   path: string;
-  text: string;
+  /** Bytes on disk: lanes take the largest first. */
+  size: number;
   settings: LintSettings;
   fix: FixMode;
+  /**
+   * With `--cache`: present, holding the result stored for this path if
+   * there is one. The lane reuses it when the text's key matches.
+   */
+  cache?: { stored?: { key: string; outcome: CachedOutcome } };
   /** Benchmark baseline: parse and free the tree, nothing else. */
   parseOnly?: boolean;
 }
@@ -24,7 +37,7 @@ export interface FileJob {
 export interface FileOutcome {
   id: number;
   path: string;
-  /** The text the findings refer to (the fixed text when fixes were applied). */
+  /** Offsets refer to the text as read, or to `fixedText` when fixes were applied. */
   findings: Finding[];
   unusedDirectives: UnusedDirective[];
   ruleFailures: RuleFailure[];
@@ -32,18 +45,41 @@ export interface FileOutcome {
   /** Present when fixes changed the text. */
   fixedText?: string;
   fixedCount: number;
+  /**
+   * The text as read, when the report needs it to place findings or unused
+   * directives (and no `fixedText` replaces it).
+   */
+  text?: string;
+  /** Why the file was not linted (it could not be read, or is binary). */
+  skipped?: string;
+  /** With `--cache`: the key of the text, and whether the stored result was reused. */
+  cacheKey?: string;
+  fromCache?: boolean;
 }
 
 const MAX_FIX_PASSES = 10;
 
 export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
+  const { id, path } = job;
+  const read = readSourceFile(path);
+  if (!read.ok) return { id, path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors: false, fixedCount: 0, skipped: read.reason };
   if (job.parseOnly) {
-    const tree = syntax.parse(job.text);
+    const tree = syntax.parse(read.text);
     const hasSyntaxErrors = tree.rootNode.hasError;
     tree.delete();
-    return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors, fixedCount: 0 };
+    return { id, path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors, fixedCount: 0 };
   }
-  let text = job.text;
+  const key = job.cache ? cacheKey(read.text, job.settings) : undefined;
+  const stored = job.cache?.stored;
+  const outcome: FileOutcome =
+    key !== undefined && stored?.key === key ? { id, path, ...stored.outcome, fromCache: true } : { id, path, ...lintText(syntax, read.text, job) };
+  if (key !== undefined) outcome.cacheKey = key;
+  if (outcome.fixedText === undefined && outcome.findings.length + outcome.unusedDirectives.length > 0) outcome.text = read.text;
+  return outcome;
+}
+
+function lintText(syntax: CSyntax, original: string, job: FileJob): Omit<FileOutcome, 'id' | 'path'> {
+  let text = original;
   let result: LintResult = lint(syntax, text, job.settings);
   let fixedCount = 0;
   if (job.fix !== 'none') {
@@ -57,13 +93,11 @@ export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
     }
   }
   return {
-    id: job.id,
-    path: job.path,
     findings: result.findings,
     unusedDirectives: result.unusedDirectives,
     ruleFailures: result.ruleFailures,
     hasSyntaxErrors: result.hasSyntaxErrors,
-    ...(text !== job.text ? { fixedText: text } : {}),
+    ...(text !== original ? { fixedText: text } : {}),
     fixedCount,
   };
 }

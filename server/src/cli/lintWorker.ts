@@ -1,14 +1,13 @@
 /**
  * Worker-thread entry for `--jobs N` (runner.ts): loads the parser from the
  * modules the main thread compiled (its `workerData`) while it waits for one
- * message with its jobs (it may start before they are read; their texts are
- * in shared memory, sharedTexts.ts), then takes jobs from the shared counter
- * until none are left, posting each outcome, and exits.
+ * message with its jobs, then takes jobs from the shared counter until none
+ * are left (reading each file itself, lintFile.ts), posting each outcome,
+ * and exits.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNodeSyntax, type CompiledSyntax } from '../host/nodeSyntax';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
-import { sharedText, type SharedTexts } from './sharedTexts';
 
 /** What a worker is started with. */
 export type WorkerData = CompiledSyntax;
@@ -19,19 +18,18 @@ export interface WorkerInput {
   slot: number;
   /** The queue position of `jobs[0]`: workers take positions from here on. */
   base: number;
-  /** The queue from `base` on, without texts: those are in `texts`, in the same order. */
-  jobs: Omit<FileJob, 'text'>[];
-  texts: SharedTexts;
+  /** The queue from `base` on. */
+  jobs: FileJob[];
 }
 
 export type WorkerReply = { kind: 'outcome'; outcome: FileOutcome } | { kind: 'crash'; id: number; message: string };
 
 async function run(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   const syntax = await loadNodeSyntax({ compiled: workerData as WorkerData });
-  const { claims, slot, base, jobs, texts } = input;
+  const { claims, slot, base, jobs } = input;
   for (let at = Atomics.add(claims, 0, 1); at < base + jobs.length; at = Atomics.add(claims, 0, 1)) {
     Atomics.store(claims, 1 + slot, at);
-    const job: FileJob = { ...jobs[at - base]!, text: sharedText(texts, at - base) };
+    const job = jobs[at - base]!;
     try {
       port.postMessage({ kind: 'outcome', outcome: lintFileJob(syntax, job) } satisfies WorkerReply);
     } catch (error) {

@@ -2,9 +2,11 @@
  * Runs file jobs in-process or on N lanes: the main thread and N - 1 worker
  * threads.
  *
- * The lanes take jobs largest first from one shared counter (an Atomics
- * counter in a SharedArrayBuffer), so a lane never waits for the main thread
- * to hand it work, even while the main thread is itself linting a large file.
+ * The lanes take jobs largest first (by size on disk) from one shared counter
+ * (an Atomics counter in a SharedArrayBuffer), so a lane never waits for the
+ * main thread to hand it work, even while the main thread is itself linting a
+ * large file. Each lane reads the files it takes (lintFile.ts): no text is
+ * read before the lanes start or copied between threads.
  * Why the main thread is a lane: it is already started, has the parser
  * compiled and can begin at once, while a worker first starts an isolate and
  * loads the bundle; one thread fewer also means one warm-up fewer. Workers get
@@ -13,21 +15,19 @@
  *
  * Workers can be started before their jobs are known (`startWorkers`), so
  * that starting an isolate, loading the bundle and the parser overlap the
- * main thread's reading of files; they wait for their jobs in a message.
+ * main thread's planning of the jobs; they wait for their jobs in a message.
  *
  * Invariants: outcomes come back in job order whatever order lanes finish in;
  * a worker that dies fails only its current job (reported as an internal
  * error) and is replaced while jobs remain; a started worker that gets no
  * jobs is terminated.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
 import { parserMemoryFor, type CSyntax } from '../syntax/treeSitter';
 import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 import type { WorkerData, WorkerInput, WorkerReply } from './lintWorker';
-import { shareTexts } from './sharedTexts';
 
 export interface RunOptions {
   jobs: number;
@@ -42,12 +42,12 @@ const MIN_BYTES_FOR_WORKERS = 256 * 1024;
 const WORKER_SCRIPT = (): string => join(__dirname, 'lint-worker.js');
 
 /**
- * Starts the worker threads a run over `paths` will use (none when it is too
- * small for workers), before the caller reads the files.
+ * Starts the worker threads a run over files of these sizes will use (none
+ * when it is too small for workers), before the caller plans the jobs.
  */
-export function startWorkers(jobs: number, paths: readonly string[]): Worker[] {
-  const lanes = Math.min(jobs, paths.length);
-  if (lanes <= 1 || !reachesBytes(paths, MIN_BYTES_FOR_WORKERS)) return [];
+export function startWorkers(jobs: number, sizes: readonly number[]): Worker[] {
+  const lanes = Math.min(jobs, sizes.length);
+  if (lanes <= 1 || sizes.reduce((n, s) => n + s, 0) < MIN_BYTES_FOR_WORKERS) return [];
   return Array.from({ length: lanes - 1 }, () => {
     const worker = newWorker();
     // Until runOnLanes listens: a worker that fails while waiting is replaced there.
@@ -63,22 +63,8 @@ function newWorker(): Worker {
   return new Worker(WORKER_SCRIPT(), { workerData: compileNodeSyntax() satisfies WorkerData });
 }
 
-/** Whether the files add up to `bytes`, stopping as soon as they do. */
-function reachesBytes(paths: readonly string[], bytes: number): boolean {
-  let total = 0;
-  for (const path of paths) {
-    try {
-      total += statSync(path).size;
-    } catch {
-      // Unreadable: reading it reports that; it adds nothing here.
-    }
-    if (total >= bytes) return true;
-  }
-  return false;
-}
-
 export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
-  const totalBytes = jobs.reduce((n, j) => n + j.text.length, 0);
+  const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
   const lanes = Math.min(options.jobs, jobs.length);
   const started = options.started ?? [];
   if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) {
@@ -96,7 +82,7 @@ export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<Fil
  * they need; with their jobs smaller than the largest, they rarely do.
  */
 function mainThreadSyntax(jobs: FileJob[]): Promise<CSyntax> {
-  const largest = jobs.reduce((n, j) => Math.max(n, j.text.length), 0);
+  const largest = jobs.reduce((n, j) => Math.max(n, j.size), 0);
   return loadNodeSyntax({ initialMemoryBytes: parserMemoryFor(largest) });
 }
 
@@ -112,17 +98,13 @@ async function runInProcess(jobs: FileJob[], options: RunOptions): Promise<FileO
   return out;
 }
 
-function withoutText({ text: _text, ...job }: FileJob): Omit<FileJob, 'text'> {
-  return job;
-}
-
 function crashOutcome(job: FileJob, message: string): FileOutcome {
   return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [{ ruleId: 'engine', message }], hasSyntaxErrors: false, fixedCount: 0 };
 }
 
 async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, started: Worker[]): Promise<FileOutcome[]> {
   // Largest files first, so one big file does not finish last on its own.
-  const queue = [...jobs].sort((a, b) => b.text.length - a.text.length);
+  const queue = [...jobs].sort((a, b) => b.size - a.size);
   // [0]: the next position in `queue` to take; [1 + w]: the position worker
   // slot w is linting (-1 when none).
   const claims = new Int32Array(new SharedArrayBuffer(4 * (1 + lanes)));
@@ -143,10 +125,9 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
   let workersDone: () => void = () => undefined;
   const allWorkersDone = new Promise<void>((resolve) => (workersDone = resolve));
   // What every worker gets (replacements too): the queue after the main
-  // thread's first file, with the texts in shared memory.
+  // thread's first file.
   const base = Atomics.load(claims, 0);
-  const rest = queue.slice(base);
-  const forWorkers: Omit<WorkerInput, 'slot'> = { claims, base, jobs: rest.map(withoutText), texts: shareTexts(rest.map((j) => j.text)) };
+  const forWorkers: Omit<WorkerInput, 'slot'> = { claims, base, jobs: queue.slice(base) };
   const start = (slot: number, waiting?: Worker): void => {
     Atomics.store(claims, 1 + slot, -1);
     const input: WorkerInput = { ...forWorkers, slot };

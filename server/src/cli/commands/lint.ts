@@ -3,18 +3,18 @@
  * Exit codes as ESLint's: 0 clean (warnings within --max-warnings),
  * 1 errors or too many warnings, 2 usage, configuration or internal error.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { LintSettings, SeveritySetting } from '../../engine/types';
-import { readSourceFile } from '../../host/sourceFiles';
 import { ruleById } from '../../rules/index';
 import { ResultCache } from '../cache';
 import { discoverFiles } from '../files';
 import { formatJson } from '../formatters/json';
 import { formatSarif } from '../formatters/sarif';
 import { formatText } from '../formatters/text';
-import type { FileJob, FileOutcome, FixMode } from '../lintFile';
+import type { FileJob, FixMode } from '../lintFile';
 import { emitOutput, writeFileAtomic } from '../output';
 import { Progress } from '../progress';
 import { countFindings, type RunReport, type SkippedFile } from '../report';
@@ -80,10 +80,11 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   const planned = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
   if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
 
-  // Worker threads start now, while this thread reads the files.
-  const started = startWorkers(jobs, planned.map((p) => p.path));
+  // Worker threads start now, while this thread plans the jobs; lanes read the files.
+  const sizes = planned.map((p) => fileSize(p.path));
+  const started = startWorkers(jobs, sizes);
   try {
-    return await lintPlanned(planned, options, io, jobs, maxWarnings, started);
+    return await lintPlanned(planned.map((p, i) => ({ ...p, size: sizes[i]! })), options, io, jobs, maxWarnings, started);
   } finally {
     // Workers runJobs did not take (it was never reached) must not keep the process alive.
     for (const worker of started) void worker.terminate();
@@ -91,7 +92,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
 }
 
 async function lintPlanned(
-  planned: { path: string; config: ReturnType<SettingsResolver['resolve']> }[],
+  planned: { path: string; size: number; config: ReturnType<SettingsResolver['resolve']> }[],
   options: LintCommandOptions,
   io: CliIO,
   jobs: number,
@@ -100,30 +101,16 @@ async function lintPlanned(
 ): Promise<number> {
   const fix: FixMode = options.unsafeFixes ? 'unsafe' : options.fix ? 'safe' : 'none';
   const cache = options.cache ? new ResultCache(resolve(io.cwd, options.cacheLocation ?? '.copyscope-cache'), io.version) : undefined;
-  const skipped: SkippedFile[] = [];
-  const texts = new Map<number, string>();
-  const cached = new Map<number, FileOutcome>();
-  const keys = new Map<number, string>();
-  const toRun: FileJob[] = [];
-  planned.forEach(({ path, config }, id) => {
-    const read = readSourceFile(path);
-    if (!read.ok) {
-      skipped.push({ path, reason: read.reason });
-      return;
-    }
-    texts.set(id, read.text);
-    const job: FileJob = { id, path, text: read.text, settings: config.settings, fix, ...(options.parseOnly ? { parseOnly: true } : {}) };
-    if (cache && fix === 'none') {
-      const key = ResultCache.key(read.text, config.settings);
-      keys.set(id, key);
-      const hit = cache.get(path, key);
-      if (hit) {
-        cached.set(id, { id, path, ...hit });
-        return;
-      }
-    }
-    toRun.push(job);
-  });
+  // The lanes read the files (lintFile.ts); --cache gives each job its stored result to compare with.
+  const toRun: FileJob[] = planned.map(({ path, size, config }, id) => ({
+    id,
+    path,
+    size,
+    settings: config.settings,
+    fix,
+    ...(cache && fix === 'none' ? { cache: { stored: cache.stored(path) } } : {}),
+    ...(options.parseOnly ? { parseOnly: true } : {}),
+  }));
 
   const progress = new Progress(io.stderrIsTTY && toRun.length > 20);
   const outcomes = await runJobs(toRun, { jobs, started, onProgress: (done, total) => progress.update(done, total) });
@@ -131,7 +118,12 @@ async function lintPlanned(
 
   let internalErrors = 0;
   const files: RunReport['files'] = [];
-  for (const outcome of [...outcomes, ...cached.values()].sort((a, b) => a.id - b.id)) {
+  const skipped: SkippedFile[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.skipped !== undefined) {
+      skipped.push({ path: outcome.path, reason: outcome.skipped });
+      continue;
+    }
     for (const failure of outcome.ruleFailures) {
       internalErrors++;
       io.stderr(`copyscope: internal error in ${failure.ruleId} while linting ${relative(io.cwd, outcome.path)}: ${failure.message.split('\n')[0]}\n`);
@@ -145,10 +137,11 @@ async function lintPlanned(
         continue;
       }
     }
-    if (cache && keys.has(outcome.id) && outcome.ruleFailures.length === 0) cache.set(outcome.path, keys.get(outcome.id)!, outcome);
+    if (cache && outcome.cacheKey !== undefined && !outcome.fromCache && outcome.ruleFailures.length === 0) cache.set(outcome.path, outcome.cacheKey, outcome);
     const findings = options.quiet ? outcome.findings.filter((f) => f.severity === 'error') : outcome.findings;
     const unusedDirectives = options.quiet ? [] : outcome.unusedDirectives;
-    files.push({ ...outcome, findings, unusedDirectives, text: outcome.fixedText ?? texts.get(outcome.id)! });
+    // A file with nothing to place needs no text: its lane did not send it.
+    files.push({ ...outcome, findings, unusedDirectives, text: outcome.fixedText ?? outcome.text ?? '' });
   }
   cache?.save();
   for (const s of skipped) io.stderr(`copyscope: skipped ${relative(io.cwd, s.path)}: ${s.reason}\n`);
@@ -165,6 +158,15 @@ async function lintPlanned(
     return 1;
   }
   return 0;
+}
+
+/** A file's size in bytes, for ordering jobs; 0 when it cannot be read (its lane reports that). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function configErrors(errors: string[], io: CliIO): number {
