@@ -113,17 +113,19 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
     return at < queue.length ? queue[at] : undefined;
   };
   const results = new Map<number, FileOutcome>();
+  // Settled when every job has its outcome, or no worker is left to send one.
+  let settle: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
   const record = (outcome: FileOutcome): void => {
     results.set(outcome.id, outcome);
     options.onProgress?.(results.size, jobs.length);
+    if (results.size === jobs.length) settle();
   };
   const syntaxReady = mainThreadSyntax(jobs);
 
   // The main thread's first file, taken before any worker can take it.
   let mine = take();
   let live = 0;
-  let workersDone: () => void = () => undefined;
-  const allWorkersDone = new Promise<void>((resolve) => (workersDone = resolve));
   // What every worker gets (replacements too): the queue after the main
   // thread's first file.
   const base = Atomics.load(claims, 0);
@@ -149,7 +151,7 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
       if (code !== 0) failCurrent(`worker exited with code ${code}`);
       // A crashed worker leaves work behind: start a replacement.
       if (Atomics.load(claims, 0) < queue.length) start(slot);
-      else if (live === 0) workersDone();
+      else if (live === 0) settle();
     });
   };
   for (let slot = 0; slot < lanes - 1; slot++) {
@@ -163,6 +165,8 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
     // Take the workers' messages (and repaint progress) between files.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  if (live > 0) await allWorkersDone;
+  // Not waiting for the workers to exit (about 10 ms): they end while the
+  // report is written.
+  if (results.size < jobs.length && live > 0) await settled;
   return jobs.map((j) => results.get(j.id) ?? crashOutcome(j, 'no result from its worker'));
 }
