@@ -59,15 +59,20 @@ export interface FileOutcome {
 
 const MAX_FIX_PASSES = 10;
 
+/** An outcome with nothing found, for a job that was not linted. */
+export function emptyOutcome({ id, path }: FileJob): FileOutcome {
+  return { id, path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors: false, fixedCount: 0 };
+}
+
 export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
   const { id, path } = job;
   const read = readSourceFile(path);
-  if (!read.ok) return { id, path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors: false, fixedCount: 0, skipped: read.reason };
+  if (!read.ok) return { ...emptyOutcome(job), skipped: read.reason };
   if (job.parseOnly) {
     const tree = syntax.parse(read.text);
     const hasSyntaxErrors = tree.rootNode.hasError;
     tree.delete();
-    return { id, path, findings: [], unusedDirectives: [], ruleFailures: [], hasSyntaxErrors, fixedCount: 0 };
+    return { ...emptyOutcome(job), hasSyntaxErrors };
   }
   const key = job.cache ? cacheKey(read.text, job.settings) : undefined;
   const stored = job.cache?.stored;

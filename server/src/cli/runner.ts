@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
 import { parserMemoryFor, type CSyntax } from '../syntax/treeSitter';
-import { lintFileJob, type FileJob, type FileOutcome } from './lintFile';
+import { emptyOutcome, lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 import type { WorkerData, WorkerInput, WorkerReply } from './lintWorker';
 
 export interface RunOptions {
@@ -41,14 +41,18 @@ const MIN_BYTES_FOR_WORKERS = 256 * 1024;
 
 const WORKER_SCRIPT = (): string => join(__dirname, 'lint-worker.js');
 
+/** How many lanes `jobs` allows for files of these sizes: 1 (no workers) when they are too few or too small. */
+function lanesFor(jobs: number, sizes: readonly number[]): number {
+  const lanes = Math.min(jobs, sizes.length);
+  return lanes <= 1 || sizes.reduce((n, s) => n + s, 0) < MIN_BYTES_FOR_WORKERS ? 1 : lanes;
+}
+
 /**
  * Starts the worker threads a run over files of these sizes will use (none
  * when it is too small for workers), before the caller plans the jobs.
  */
 export function startWorkers(jobs: number, sizes: readonly number[]): Worker[] {
-  const lanes = Math.min(jobs, sizes.length);
-  if (lanes <= 1 || sizes.reduce((n, s) => n + s, 0) < MIN_BYTES_FOR_WORKERS) return [];
-  return Array.from({ length: lanes - 1 }, () => {
+  return Array.from({ length: lanesFor(jobs, sizes) - 1 }, () => {
     const worker = newWorker();
     // Until runOnLanes listens: a worker that fails while waiting is replaced there.
     worker.on('error', () => undefined);
@@ -64,10 +68,9 @@ function newWorker(): Worker {
 }
 
 export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<FileOutcome[]> {
-  const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
-  const lanes = Math.min(options.jobs, jobs.length);
+  const lanes = lanesFor(options.jobs, jobs.map((j) => j.size));
   const started = options.started ?? [];
-  if (lanes <= 1 || totalBytes < MIN_BYTES_FOR_WORKERS) {
+  if (lanes <= 1) {
     for (const worker of started) void worker.terminate();
     return runInProcess(jobs, options);
   }
@@ -99,7 +102,7 @@ async function runInProcess(jobs: FileJob[], options: RunOptions): Promise<FileO
 }
 
 function crashOutcome(job: FileJob, message: string): FileOutcome {
-  return { id: job.id, path: job.path, findings: [], unusedDirectives: [], ruleFailures: [{ ruleId: 'engine', message }], hasSyntaxErrors: false, fixedCount: 0 };
+  return { ...emptyOutcome(job), ruleFailures: [{ ruleId: 'engine', message }] };
 }
 
 async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, started: Worker[]): Promise<FileOutcome[]> {

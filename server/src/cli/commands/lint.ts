@@ -77,14 +77,14 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   if (discovery.unmatched.length > 0) throw new UsageError(discovery.unmatched.map((p) => `no files matching '${p}'`).join('\n'));
 
   // Validate every configuration before linting anything.
-  const planned = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
+  const configured = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
   if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
+  const planned = configured.map((p) => ({ ...p, size: fileSize(p.path) }));
 
   // Worker threads start now, while this thread plans the jobs; lanes read the files.
-  const sizes = planned.map((p) => fileSize(p.path));
-  const started = startWorkers(jobs, sizes);
+  const started = startWorkers(jobs, planned.map((p) => p.size));
   try {
-    return await lintPlanned(planned.map((p, i) => ({ ...p, size: sizes[i]! })), options, io, jobs, maxWarnings, started);
+    return await lintPlanned(planned, options, io, jobs, maxWarnings, started);
   } finally {
     // Workers runJobs did not take (it was never reached) must not keep the process alive.
     for (const worker of started) void worker.terminate();
