@@ -10,6 +10,19 @@ import { runCli, scratch } from '../helpers/cli';
 const OVERLAP = `#include <string.h>\nvoid shift(char *buf, unsigned long n) {\n    memcpy(buf, buf + 1, n - 1);\n}\n`;
 const CLEAN = `#include <string.h>\nvoid copy(char *dst, const char *src, unsigned long n) {\n    memcpy(dst, src, n);\n}\n`;
 
+/**
+ * Twelve files, each with one finding, and enough text (> 256 KiB) for the
+ * worker pool to be used. Odd files have non-ASCII text before the finding on
+ * its line: a worker reads the file and sends its text back to place findings.
+ */
+function filesForWorkers(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const filler = `static int filler_%(void) { return %; }\n`;
+  const prefix = (i: number): string => (i % 2 ? '/* 注释 😀 é */' : '    ');
+  for (let i = 0; i < 12; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`).replace('    memcpy', `${prefix(i)}memcpy`) + Array.from({ length: 800 }, (_, k) => filler.replace(/%/g, String(k))).join('');
+  return files;
+}
+
 describe('exit codes and text output', () => {
   it('0 for clean code, with a summary', () => {
     const dir = scratch({ 'a.c': CLEAN });
@@ -173,13 +186,7 @@ describe('robust file handling', () => {
   });
 
   it('--jobs 2 gives the same report as --jobs 1', () => {
-    const files: Record<string, string> = {};
-    // Enough text (> 256 KiB) for the worker pool to be used.
-    const filler = `static int filler_%(void) { return %; }\n`;
-    // Odd files have non-ASCII text before the finding on its line: a worker reads the file and sends its text back to place findings.
-    const prefix = (i: number): string => (i % 2 ? '/* 注释 😀 é */' : '    ');
-    for (let i = 0; i < 12; i++) files[`f${i}.c`] = OVERLAP.replace('shift', `shift${i}`).replace('    memcpy', `${prefix(i)}memcpy`) + Array.from({ length: 800 }, (_, k) => filler.replace(/%/g, String(k))).join('');
-    const dir = scratch(files);
+    const dir = scratch(filesForWorkers());
     const one = runCli(['lint', '--jobs', '1', '--format', 'json', '.'], dir);
     const two = runCli(['lint', '--jobs', '2', '--format', 'json', '.'], dir);
     expect(two.status).toBe(1);
@@ -211,6 +218,51 @@ describe('robust file handling', () => {
     expect(runCli(['lint', '--jobs', '2', '--fix', '.'], dirTwo).status).toBe(0);
     for (let i = 0; i < 6; i++) expect(readFileSync(join(dirTwo, `f${i}.c`), 'utf8')).toBe(readFileSync(join(dirOne, `f${i}.c`), 'utf8'));
     expect(readFileSync(join(dirTwo, 'f5.c'), 'utf8')).toContain('memmove(buf, buf + 1');
+  });
+});
+
+describe('worker thread failures', () => {
+  // A preload injects each fault into the CLI and its worker threads.
+  const FAULTS = join(__dirname, '..', 'helpers', 'workerFaults.cjs');
+  const withFaults = (faults: string): Record<string, string> => ({ COPYSCOPE_TEST_FAULT: faults, NODE_OPTIONS: `--require ${JSON.stringify(FAULTS)}` });
+
+  it('a worker that cannot start costs its lane, not its files, and is not started again and again', () => {
+    const dir = scratch(filesForWorkers());
+    const log = join(scratch({}), 'starts.log');
+    const one = runCli(['lint', '--jobs', '1', '--format', 'json', '.'], dir);
+    // The main thread reads slowly: the run lasts over a second, time enough to start many workers.
+    const three = runCli(['lint', '--jobs', '3', '--format', 'json', '.'], dir, { ...withFaults('worker-start,main-slow'), COPYSCOPE_TEST_FAULT_LOG: log });
+    expect(three.status).toBe(1);
+    expect(three.stdout).toBe(one.stdout);
+    // Said once per cause, though both workers failed.
+    expect(three.stderr.match(/a worker thread stopped \(injected: worker cannot start\); the other lanes linted its files/g)).toHaveLength(1);
+    // Two lanes' workers, each started at most twice (once early, once more if it had died before the files were planned).
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).length).toBeLessThanOrEqual(4);
+  });
+
+  it('a worker that dies on a file fails that file only; the others are linted', () => {
+    const dir = scratch(filesForWorkers());
+    const r = runCli(['lint', '--jobs', '2', '--format', 'json', '.'], dir, withFaults('worker-job,main-slow'));
+    expect(r.status).toBe(2);
+    const lost = [...r.stderr.matchAll(/internal error in engine while linting (f\d+\.c): worker exited with code 7/g)].map((m) => m[1]);
+    // The main thread reads slowly, so the workers (each replaced after its crash) take files too.
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.length).toBeLessThan(12);
+    const report = JSON.parse(r.stdout) as { files: { filePath: string; findings: unknown[] }[] };
+    for (let i = 0; i < 12; i++) {
+      if (lost.includes(`f${i}.c`)) continue;
+      expect(report.files.find((f) => f.filePath.endsWith(`f${i}.c`))?.findings).toHaveLength(1);
+    }
+  });
+
+  it('without a parser on the main thread the run stops at once: a message, exit code 2, no stack trace', () => {
+    const dir = scratch(filesForWorkers());
+    for (const jobs of ['1', '2']) {
+      const r = runCli(['lint', '--jobs', jobs, '.'], dir, withFaults('main-parser'));
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('copyscope: internal error: injected: no parser on the main thread');
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
   });
 });
 

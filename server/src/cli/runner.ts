@@ -19,8 +19,12 @@
  *
  * Invariants: outcomes come back in job order whatever order lanes finish in;
  * a worker that dies fails only its current job (reported as an internal
- * error) and is replaced while jobs remain; a started worker that gets no
- * jobs is terminated.
+ * error) and is replaced while jobs remain; a worker that dies holding no job
+ * (it could not start) is reported through `onWorkerFailure` and not
+ * replaced, so a run never loops starting workers; the main thread's lane
+ * takes files until none are left, so every file is linted as long as it
+ * runs; if its parser fails, the workers are terminated and the run fails; a
+ * started worker that gets no jobs is terminated.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -34,6 +38,11 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Workers from `startWorkers`, waiting for their jobs. */
   started?: Worker[];
+  /**
+   * A worker thread stopped without a file in hand (it could not start):
+   * its lane's share went to the other lanes. Called once per such worker.
+   */
+  onWorkerFailure?: (message: string) => void;
 }
 
 /** Below this much text, starting workers costs more than it saves. */
@@ -128,33 +137,50 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
 
   // The main thread's first file, taken before any worker can take it.
   let mine = take();
-  let live = 0;
   // What every worker gets (replacements too): the queue after the main
   // thread's first file.
   const base = Atomics.load(claims, 0);
   const forWorkers: Omit<WorkerInput, 'slot'> = { claims, base, jobs: queue.slice(base) };
+  const live = new Set<Worker>();
+  // Set when the main thread's lane fails or the run has every outcome: no
+  // worker is replaced or reported after that (the caller may terminate them).
+  let stopped = false;
   const start = (slot: number, waiting?: Worker): void => {
     Atomics.store(claims, 1 + slot, -1);
     const input: WorkerInput = { ...forWorkers, slot };
     const worker = waiting ?? newWorker();
     worker.postMessage(input);
-    live++;
-    const failCurrent = (message: string): void => {
+    live.add(worker);
+    // Whether this worker died while linting a file (that file's outcome is then an internal error).
+    let lostJob = false;
+    const failCurrent = (message: string): boolean => {
       const at = Atomics.exchange(claims, 1 + slot, -1);
       const job = at >= 0 ? queue[at] : undefined;
-      if (job && !results.has(job.id)) record(crashOutcome(job, message));
+      if (!job || results.has(job.id)) return false;
+      record(crashOutcome(job, message));
+      lostJob = true;
+      return true;
     };
+    let failure: string | undefined;
     worker.on('message', (reply: WorkerReply) => {
       if (reply.kind === 'outcome') record(reply.outcome);
       else record(crashOutcome(queue.find((j) => j.id === reply.id)!, reply.message));
     });
-    worker.on('error', (error) => failCurrent(`worker crashed: ${error.message}`));
+    worker.on('error', (error) => {
+      if (!failCurrent(`worker crashed: ${error.message}`)) failure ??= error.message;
+    });
     worker.on('exit', (code) => {
-      live--;
-      if (code !== 0) failCurrent(`worker exited with code ${code}`);
-      // A crashed worker leaves work behind: start a replacement.
-      if (Atomics.load(claims, 0) < queue.length) start(slot);
-      else if (live === 0) settle();
+      live.delete(worker);
+      if (code !== 0 && !failCurrent(`worker exited with code ${code}`)) failure ??= `exited with code ${code}`;
+      // A worker that crashed on a file is replaced while files remain. One
+      // that died holding none (it could not start) is not: a new one would
+      // most likely fail the same way, and the main thread's lane takes its
+      // share, as it takes files until none are left.
+      if (lostJob && !stopped && Atomics.load(claims, 0) < queue.length) start(slot);
+      else {
+        if (!lostJob && failure !== undefined && !stopped) options.onWorkerFailure?.(failure);
+        if (live.size === 0) settle();
+      }
     });
   };
   for (let slot = 0; slot < lanes - 1; slot++) {
@@ -162,7 +188,15 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
     start(slot, waiting && !exited.has(waiting) ? waiting : undefined);
   }
 
-  const syntax = await syntaxReady;
+  let syntax: CSyntax;
+  try {
+    syntax = await syntaxReady;
+  } catch (error) {
+    // Without a parser on this thread the run fails (an internal error): the workers stop too.
+    stopped = true;
+    for (const worker of live) void worker.terminate();
+    throw error;
+  }
   for (; mine; mine = take()) {
     record(lintFileJob(syntax, mine));
     // Take the workers' messages (and repaint progress) between files.
@@ -170,6 +204,7 @@ async function runOnLanes(jobs: FileJob[], lanes: number, options: RunOptions, s
   }
   // Not waiting for the workers to exit (about 10 ms): they end while the
   // report is written.
-  if (results.size < jobs.length && live > 0) await settled;
+  if (results.size < jobs.length && live.size > 0) await settled;
+  stopped = true;
   return jobs.map((j) => results.get(j.id) ?? crashOutcome(j, 'no result from its worker'));
 }

@@ -69,10 +69,15 @@ export async function loadCSyntax(wasm: SyntaxWasm, options: SyntaxOptions = {})
     wasmMemory: heap,
     ...(runtime instanceof WebAssembly.Module
       ? {
-          // Emscripten's hook for a module compiled elsewhere.
+          // Emscripten's hook for a module compiled elsewhere. Instantiated
+          // synchronously (cheap: V8 compiles the functions lazily) so that a
+          // failure throws inside emscripten's promise and rejects
+          // Parser.init; an asynchronous failure here would reject nothing,
+          // leaving the caller waiting forever.
           instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
-            void WebAssembly.instantiate(runtime, imports).then((instance) => receive(instance, runtime));
-            return {};
+            const instance = new WebAssembly.Instance(runtime, imports);
+            receive(instance, runtime);
+            return instance.exports;
           },
         }
       : { wasmBinary: runtime }),

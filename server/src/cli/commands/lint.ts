@@ -113,7 +113,14 @@ async function lintPlanned(
   }));
 
   const progress = new Progress(io.stderrIsTTY && toRun.length > 20);
-  const outcomes = await runJobs(toRun, { jobs, started, onProgress: (done, total) => progress.update(done, total) });
+  // A worker that cannot start costs speed, not results (the main thread's lane takes its share): say so once per cause.
+  const workerFailures = new Set<string>();
+  const onWorkerFailure = (message: string): void => {
+    if (workerFailures.has(message)) return;
+    workerFailures.add(message);
+    io.stderr(`copyscope: a worker thread stopped (${message.split('\n')[0]}); the other lanes linted its files\n`);
+  };
+  const outcomes = await runJobs(toRun, { jobs, started, onProgress: (done, total) => progress.update(done, total), onWorkerFailure });
   progress.stop();
 
   let internalErrors = 0;
