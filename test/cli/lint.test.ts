@@ -2,7 +2,7 @@
  * `copyscope lint` end to end through the built bundle: exit codes, formats,
  * configuration errors, fixes, caching, skipping, workers, directives.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratch } from '../helpers/cli';
@@ -156,6 +156,26 @@ describe('fixes and output files', () => {
     expect(r.stdout).toBe('');
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { files: { findings: { line: number; column: number; ruleId: string }[] }[] };
     expect(report.files[0]!.findings[0]).toMatchObject({ ruleId: 'copy/overlapping-memcpy', line: 3, column: 5 });
+  });
+
+  it('an --output that cannot be written: exit code 2, a message naming it and why, no temporary file left', () => {
+    const dir = scratch({ 'a.c': OVERLAP, 'reports/keep': '' });
+    const missing = runCli(['lint', '--output', 'nowhere/report.txt', 'a.c'], dir);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`copyscope: cannot write nowhere/report.txt: the folder ${join(dir, 'nowhere')} does not exist\n`);
+    const folder = runCli(['lint', '--output', 'reports', 'a.c'], dir);
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toBe('copyscope: cannot write reports: it is a folder\n');
+    expect(readdirSync(join(dir, 'reports'))).toEqual(['keep']);
+  });
+
+  it('a cache that cannot be written costs the cache, not the report or the exit code', () => {
+    const dir = scratch({ 'a.c': OVERLAP, 'cachedir/keep': '' });
+    const r = runCli(['lint', '--cache', '--cache-location', 'cachedir', 'a.c'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('a.c:3:5: error');
+    expect(r.stderr).toBe("copyscope: cannot write the cache cachedir: it is a folder; this run's results were not stored\n");
+    expect(readdirSync(join(dir, 'cachedir'))).toEqual(['keep']);
   });
 });
 

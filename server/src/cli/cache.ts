@@ -28,7 +28,7 @@ export class ResultCache {
   private data: CacheFile;
   private dirty = false;
 
-  constructor(private readonly location: string, version: string) {
+  constructor(readonly location: string, version: string) {
     this.data = { version, entries: {} };
     try {
       const parsed = JSON.parse(readFileSync(location, 'utf8')) as CacheFile;

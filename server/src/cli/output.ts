@@ -2,10 +2,15 @@
  * Writing files safely: to a temporary file in the same folder, then rename,
  * so a crash never leaves a half-written source, report or cache.
  */
-import { renameSync, rmSync, writeFileSync, statSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIO } from './io';
 
+/**
+ * Writes `content` to `path` through a temporary file beside it. Throws an
+ * Error whose message says why `path` (never the temporary file) could not
+ * be written.
+ */
 export function writeFileAtomic(path: string, content: string): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
@@ -18,8 +23,34 @@ export function writeFileAtomic(path: string, content: string): void {
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw error;
+    throw new Error(whyNotWritten(error as NodeJS.ErrnoException, path, temp));
   }
+}
+
+/** Why a write failed, in the words of the file the user named. */
+function whyNotWritten(error: NodeJS.ErrnoException, path: string, temp: string): string {
+  let isFolder = false;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch {
+    // Not there: a new file.
+  }
+  if (isFolder) return 'it is a folder';
+  switch (error.code) {
+    case 'ENOENT':
+      if (!existsSync(dirname(path))) return `the folder ${dirname(path)} does not exist`;
+      break;
+    case 'ENOTDIR':
+      return `${dirname(path)} is not a folder`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${dirname(path)} must be writable)`;
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+  }
+  return error.message.split(temp).join(path);
 }
 
 /**

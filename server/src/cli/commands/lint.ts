@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { LintSettings, SeveritySetting } from '../../engine/types';
 import { ruleById } from '../../rules/index';
@@ -150,7 +150,12 @@ async function lintPlanned(
     // A file with nothing to place needs no text: its lane did not send it.
     files.push({ ...outcome, findings, unusedDirectives, text: outcome.fixedText ?? outcome.text ?? '' });
   }
-  cache?.save();
+  try {
+    cache?.save();
+  } catch (error) {
+    // The results stand; only the next run's head start is lost.
+    io.stderr(`copyscope: cannot write the cache ${shownPath(io.cwd, cache!.location)}: ${(error as Error).message}; this run's results were not stored\n`);
+  }
   for (const s of skipped) io.stderr(`copyscope: skipped ${relative(io.cwd, s.path)}: ${s.reason}\n`);
 
   const report: RunReport = { cwd: io.cwd, files, skipped, version: io.version };
@@ -165,6 +170,12 @@ async function lintPlanned(
     return 1;
   }
   return 0;
+}
+
+/** A path as the user would name it: relative to the working folder when inside it. */
+function shownPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 /** A file's size in bytes, for ordering jobs; 0 when it cannot be read (its lane reports that). */
