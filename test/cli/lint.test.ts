@@ -101,10 +101,19 @@ describe('configuration', () => {
     expect(typo.stderr).toContain('unknown rule');
   });
 
-  it('invalid JSON is a clear error', () => {
+  it('invalid JSON is a clear error, with the line and column', () => {
     const r = runCli(['lint', '.'], scratch({ '.copyscope.json': '{"rules": ', 'a.c': CLEAN }));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/\.copyscope\.json: invalid JSON/);
+    const comment = runCli(['lint', '.'], scratch({ '.copyscope.json': '{\n  "rules": {},\n  // no comments in JSON\n}\n', 'a.c': CLEAN }));
+    expect(comment.status).toBe(2);
+    expect(comment.stderr).toMatch(/\.copyscope\.json: invalid JSON: .* \(line 3, column 3\)\n$/);
+  });
+
+  it('a byte order mark before the JSON is accepted', () => {
+    const r = runCli(['lint', '.'], scratch({ '.copyscope.json': '\ufeff{"rules": {"copy/overlapping-memcpy": "off"}}', 'a.c': OVERLAP }));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('ignorePatterns and .gitignore skip files', () => {

@@ -30,15 +30,29 @@ let compiledSchema: ReturnType<Ajv['compile']> | undefined;
 const schemaValidator = (): ReturnType<Ajv['compile']> => (compiledSchema ??= new Ajv({ allErrors: true, strict: false }).compile(schema));
 const KNOWN = new Set(registry.map((r) => r.id));
 
-/** Parses and validates the text of a configuration file. */
+/**
+ * Parses and validates the text of a configuration file. A leading byte
+ * order mark (Windows editors write one) is not part of the JSON.
+ */
 export function parseConfigText(text: string, sourceName: string): ConfigResult {
-  let json: unknown;
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let parsed: unknown;
   try {
-    json = JSON.parse(text);
+    parsed = JSON.parse(json);
   } catch (error) {
-    return { ok: false, errors: [`${sourceName}: invalid JSON: ${(error as Error).message}`] };
+    return { ok: false, errors: [`${sourceName}: invalid JSON: ${withLineAndColumn((error as Error).message, json)}`] };
   }
-  return validateConfig(json, sourceName);
+  return validateConfig(parsed, sourceName);
+}
+
+/** JSON.parse says "at position N": editors go to a line and column (1-based). */
+function withLineAndColumn(message: string, text: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return message;
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split(/\r\n|\r|\n/).length;
+  const column = before.length - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+  return `${message} (line ${line}, column ${column})`;
 }
 
 export function validateConfig(json: unknown, sourceName: string): ConfigResult {
