@@ -158,6 +158,18 @@ describe('fixes and output files', () => {
     expect(readFileSync(join(dir, 'a.c'), 'utf8')).toBe(OVERLAP.replace('memcpy', 'memmove'));
   });
 
+  it('--fix keeps a byte order mark, and leaves a file that is not valid UTF-8 byte for byte as it was', () => {
+    const latin1 = Buffer.concat([Buffer.from('/* caf'), Buffer.from([0xe9]), Buffer.from(` */\n${OVERLAP}`)]);
+    const dir = scratch({ 'bom.c': `\ufeff${OVERLAP}`, 'latin1.c': latin1 });
+    const r = runCli(['lint', '--fix', '.'], dir);
+    expect(readFileSync(join(dir, 'bom.c'), 'utf8')).toBe(`\ufeff${OVERLAP.replace('memcpy', 'memmove')}`);
+    expect(readFileSync(join(dir, 'latin1.c')).equals(latin1)).toBe(true);
+    expect(r.stderr).toBe('copyscope: did not fix latin1.c: it is not valid UTF-8, and writing fixes would change its other bytes\n');
+    // Its finding stays, so the run fails as it would without --fix.
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('latin1.c:4:5: error');
+  });
+
   it('--output writes the report to a file', () => {
     const dir = scratch({ 'a.c': OVERLAP });
     const r = runCli(['lint', '--format', 'json', '--output', 'report.json', 'a.c'], dir);

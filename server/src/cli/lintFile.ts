@@ -44,6 +44,10 @@ export interface FileOutcome {
   hasSyntaxErrors: boolean;
   /** Present when fixes changed the text. */
   fixedText?: string;
+  /** The file starts with a byte order mark: `fixedText` is written back after one. */
+  bom?: true;
+  /** Why fixes that apply were not written (the file would not keep its other bytes). */
+  notFixed?: string;
   fixedCount: number;
   /**
    * The text as read, when the report needs it to place findings or unused
@@ -66,7 +70,7 @@ export function emptyOutcome({ id, path }: FileJob): FileOutcome {
 
 export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
   const { id, path } = job;
-  const read = readSourceFile(path);
+  const read = readSourceFile(path, { forWriting: job.fix !== 'none' });
   if (!read.ok) return { ...emptyOutcome(job), skipped: read.reason };
   if (job.parseOnly) {
     const tree = syntax.parse(read.text);
@@ -76,9 +80,17 @@ export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
   }
   const key = job.cache ? cacheKey(read.text, job.settings) : undefined;
   const stored = job.cache?.stored;
+  // Fixes rewrite the file, so only one whose text gives its bytes back is fixed.
+  const lossy = job.fix !== 'none' && read.roundTrips === false;
   const outcome: FileOutcome =
-    key !== undefined && stored?.key === key ? { id, path, ...stored.outcome, fromCache: true } : { id, path, ...lintText(syntax, read.text, job) };
+    key !== undefined && stored?.key === key
+      ? { id, path, ...stored.outcome, fromCache: true }
+      : { id, path, ...lintText(syntax, read.text, lossy ? { ...job, fix: 'none' } : job) };
   if (key !== undefined) outcome.cacheKey = key;
+  if (outcome.fixedText !== undefined && read.bom) outcome.bom = true;
+  if (lossy && applyFixes(read.text, outcome.findings, { unsafe: job.fix === 'unsafe' }).fixed.length > 0) {
+    outcome.notFixed = 'it is not valid UTF-8, and writing fixes would change its other bytes';
+  }
   if (outcome.fixedText === undefined && outcome.findings.length + outcome.unusedDirectives.length > 0) outcome.text = read.text;
   return outcome;
 }

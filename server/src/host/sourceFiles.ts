@@ -4,11 +4,26 @@
  */
 import { readFileSync } from 'node:fs';
 
-export type SourceRead = { ok: true; text: string } | { ok: false; reason: string };
+export type SourceRead =
+  | {
+      ok: true;
+      /** The decoded text, without a byte order mark. */
+      text: string;
+      /** The file starts with a UTF-8 byte order mark (not in `text`): writing the file back keeps it. */
+      bom: boolean;
+      /**
+       * Asked for with `forWriting`: whether encoding `text` as UTF-8 (after
+       * the mark, if any) gives the file's bytes back. False when invalid
+       * UTF-8 (a Latin-1 comment, say) was decoded as U+FFFD: writing the
+       * text back would change those bytes.
+       */
+      roundTrips?: boolean;
+    }
+  | { ok: false; reason: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-export function readSourceFile(path: string): SourceRead {
+export function readSourceFile(path: string, options: { forWriting?: boolean } = {}): SourceRead {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -16,15 +31,19 @@ export function readSourceFile(path: string): SourceRead {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, reason: code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (error as Error).message})` };
   }
-  return decodeSource(bytes);
+  return decodeSource(bytes, options);
 }
 
 /** A NUL byte in the first 8 KiB marks a binary file, as git and grep decide. */
-export function decodeSource(bytes: Uint8Array): SourceRead {
+export function decodeSource(bytes: Uint8Array, { forWriting = false }: { forWriting?: boolean } = {}): SourceRead {
   const head = bytes.subarray(0, 8192);
   if (head.includes(0)) return { ok: false, reason: 'binary file' };
-  // Invalid UTF-8 sequences become U+FFFD; offsets stay those of the decoded text.
-  let text = decoder.decode(bytes);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { ok: true, text };
+  // The decoder drops a leading byte order mark. Invalid UTF-8 sequences
+  // become U+FFFD; offsets stay those of the decoded text.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const text = decoder.decode(bytes);
+  if (!forWriting) return { ok: true, text, bom };
+  // Only a U+FFFD in the text can mean a lossy decode.
+  const roundTrips = !text.includes('\ufffd') || Buffer.from(text, 'utf8').equals(bytes.subarray(bom ? 3 : 0));
+  return { ok: true, text, bom, roundTrips };
 }

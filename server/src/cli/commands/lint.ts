@@ -137,13 +137,14 @@ async function lintPlanned(
     }
     if (outcome.fixedText !== undefined) {
       try {
-        writeFileAtomic(outcome.path, outcome.fixedText);
+        writeFileAtomic(outcome.path, (outcome.bom ? '\ufeff' : '') + outcome.fixedText);
       } catch (error) {
         internalErrors++;
         io.stderr(`copyscope: cannot write fixes to ${relative(io.cwd, outcome.path)}: ${(error as Error).message}\n`);
         continue;
       }
     }
+    if (outcome.notFixed !== undefined) io.stderr(`copyscope: did not fix ${relative(io.cwd, outcome.path)}: ${outcome.notFixed}\n`);
     if (cache && outcome.cacheKey !== undefined && !outcome.fromCache && outcome.ruleFailures.length === 0) cache.set(outcome.path, outcome.cacheKey, outcome);
     const findings = options.quiet ? outcome.findings.filter((f) => f.severity === 'error') : outcome.findings;
     const unusedDirectives = options.quiet ? [] : outcome.unusedDirectives;
