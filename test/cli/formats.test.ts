@@ -66,4 +66,18 @@ describe('SARIF 2.1.0', () => {
     expect(run.tool.driver.rules[result.ruleIndex]!.id).toBe(result.ruleId);
     expect(result.fixes).toHaveLength(1);
   });
+
+  it('artifact URIs: names percent-encoded relative to %SRCROOT%, files outside the folder as absolute file URIs', () => {
+    const OVERLAP = UNICODE.replace('/* 缓冲区 😀 */ ', '');
+    const root = scratch({ 'project/sub dir/a b é#1?.c': OVERLAP, 'outside.c': OVERLAP });
+    const r = runCli(['lint', '--format', 'sarif', '.', '../outside.c'], `${root}/project`);
+    type Location = { uri: string; uriBaseId?: string };
+    const log = JSON.parse(r.stdout) as { runs: { originalUriBaseIds: Record<string, { uri: string }>; results: { locations: { physicalLocation: { artifactLocation: Location } }[] }[] }[] };
+    const locations = log.runs[0]!.results.map((x) => x.locations[0]!.physicalLocation.artifactLocation);
+    expect(locations).toContainEqual({ uri: 'sub%20dir/a%20b%20%C3%A9%231%3F.c', uriBaseId: '%SRCROOT%' });
+    expect(locations).toContainEqual({ uri: new URL(`file://${root}/outside.c`).href });
+    // Resolved against its base, the relative reference names the file itself.
+    const base = log.runs[0]!.originalUriBaseIds['%SRCROOT%']!.uri;
+    expect(decodeURIComponent(new URL('sub%20dir/a%20b%20%C3%A9%231%3F.c', base).pathname)).toBe(`${root}/project/sub dir/a b é#1?.c`);
+  });
 });

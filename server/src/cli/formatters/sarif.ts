@@ -3,7 +3,7 @@
  * code units (`columnKind: utf16CodeUnits`), lines and columns 1-based.
  */
 import type * as Sarif from 'sarif';
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Severity } from '../../engine/types';
 import { docsUrl } from '../../rules/docs';
@@ -20,13 +20,17 @@ function region(r: OneBasedRange): Sarif.Region {
 export function formatSarif(report: RunReport): string {
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   const results: Sarif.Result[] = [];
-  const uriOf = (path: string): string => {
+  // Inside the working folder: a relative reference to %SRCROOT%, each
+  // segment percent-encoded ('#' or '?' in a name would otherwise end the
+  // path). Outside it: an absolute file URI, which SARIF forbids a uriBaseId for.
+  const locationOf = (path: string): Sarif.ArtifactLocation => {
     const rel = relative(report.cwd, path);
-    return rel.startsWith('..') ? pathToFileURL(path).href : encodeURI(rel.split(sep).join('/'));
+    if (rel.startsWith('..') || isAbsolute(rel)) return { uri: pathToFileURL(path).href };
+    return { uri: rel.split(sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
   };
   for (const file of report.files) {
     const lines = lineIndexFor(file);
-    const artifactLocation: Sarif.ArtifactLocation = { uri: uriOf(file.path), uriBaseId: '%SRCROOT%' };
+    const artifactLocation = locationOf(file.path);
     for (const f of file.findings) {
       results.push({
         ruleId: f.ruleId,
