@@ -116,6 +116,16 @@ describe('configuration', () => {
     expect(r.status).toBe(0);
   });
 
+  it('a file named on the command line that ignorePatterns exclude is skipped with a note', () => {
+    const dir = scratch({ 'lib/.copyscope.json': '{"ignorePatterns": ["gen/"]}', 'lib/gen/a.c': OVERLAP, 'lib/b.c': CLEAN });
+    const named = runCli(['lint', 'lib/gen/a.c', 'lib/b.c'], dir);
+    expect(named.status).toBe(0);
+    expect(named.stdout).toContain('in 1 file');
+    expect(named.stderr).toBe('copyscope: skipped lib/gen/a.c: the ignorePatterns of lib/.copyscope.json exclude it\n');
+    // Found in a folder, it is left out quietly.
+    expect(runCli(['lint', 'lib'], dir).stderr).toBe('');
+  });
+
   it('ignorePatterns and .gitignore skip files', () => {
     const dir = scratch({ '.copyscope.json': '{"ignorePatterns": ["gen/"]}', 'gen/a.c': OVERLAP, '.gitignore': 'build/\n', 'build/b.c': OVERLAP, 'ok.c': CLEAN });
     const r = runCli(['lint', '.'], dir);

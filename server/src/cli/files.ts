@@ -18,11 +18,14 @@ export interface Discovery {
   files: string[];
   /** Arguments that matched nothing: a usage error. */
   unmatched: string[];
+  /** Files named one by one on the command line (not found in a folder or by a glob). */
+  named: Set<string>;
 }
 
 export function discoverFiles(args: string[], cwd: string): Discovery {
   const files = new Set<string>();
   const unmatched: string[] = [];
+  const named = new Set<string>();
   const gitignores = new GitignoreStack();
   for (const arg of args.length > 0 ? args : ['.']) {
     const absolute = resolve(cwd, arg);
@@ -31,7 +34,8 @@ export function discoverFiles(args: string[], cwd: string): Discovery {
       found = fg.sync('**/*.{c,h,C,H}', { cwd: absolute, absolute: true, dot: false, ignore: ALWAYS_SKIPPED, followSymbolicLinks: false, suppressErrors: true });
       found = found.filter((f) => !gitignores.ignores(f, absolute));
     } else if (existsSync(absolute)) {
-      found = [absolute]; // an explicitly named file is linted even if ignored
+      found = [absolute]; // an explicitly named file is linted even if .gitignore ignores it
+      named.add(resolve(absolute));
     } else if (fg.isDynamicPattern(arg)) {
       found = fg
         .sync(arg.replace(/\\/g, '/'), { cwd, absolute: true, ignore: ALWAYS_SKIPPED, suppressErrors: true })
@@ -42,5 +46,5 @@ export function discoverFiles(args: string[], cwd: string): Discovery {
     if (found.length === 0 && !(existsSync(absolute) && statSync(absolute).isDirectory())) unmatched.push(arg);
     for (const f of found) files.add(resolve(f));
   }
-  return { files: [...files].sort(), unmatched };
+  return { files: [...files].sort(), unmatched, named };
 }

@@ -18,6 +18,8 @@ export interface ResolvedConfig {
   /** Config files that applied, outermost first. */
   sources: string[];
   ignored: boolean;
+  /** When ignored: the config file whose `ignorePatterns` matched (the nearest). */
+  ignoredBy?: string;
 }
 
 export class SettingsResolver {
@@ -33,14 +35,14 @@ export class SettingsResolver {
   resolve(file: string): ResolvedConfig {
     const chain = this.explicitConfig ? [resolve(this.explicitConfig)] : this.chainFor(file);
     let settings: LintSettings = {};
-    let ignored = false;
+    let ignoredBy: string | undefined;
     for (const path of chain) {
       const config = this.load(path);
       if (!config) continue;
       settings = mergeSettings(settings, configToSettings(config));
-      if (ignoredByPatterns(file, dirname(path), config.ignorePatterns)) ignored = true;
+      if (ignoredByPatterns(file, dirname(path), config.ignorePatterns)) ignoredBy = path;
     }
-    return { settings: mergeSettings(settings, this.overrides), sources: chain, ignored };
+    return { settings: mergeSettings(settings, this.overrides), sources: chain, ignored: ignoredBy !== undefined, ...(ignoredBy ? { ignoredBy } : {}) };
   }
 
   /** Config files from the outermost applicable one to the nearest. */

@@ -77,8 +77,13 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   if (discovery.unmatched.length > 0) throw new UsageError(discovery.unmatched.map((p) => `no files matching '${p}'`).join('\n'));
 
   // Validate every configuration before linting anything.
-  const configured = discovery.files.map((path) => ({ path, config: resolver.resolve(path) })).filter((p) => !p.config.ignored);
+  const resolved = discovery.files.map((path) => ({ path, config: resolver.resolve(path) }));
   if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
+  const configured = resolved.filter((p) => !p.config.ignored);
+  // A file named on the command line and then left out should not vanish without a word (as ESLint warns).
+  for (const { path, config } of resolved) {
+    if (config.ignoredBy && discovery.named.has(path)) io.stderr(`copyscope: skipped ${shownPath(io.cwd, path)}: the ignorePatterns of ${shownPath(io.cwd, config.ignoredBy)} exclude it\n`);
+  }
   const planned = configured.map((p) => ({ ...p, size: fileSize(p.path) }));
 
   // Worker threads start now, while this thread plans the jobs; lanes read the files.
