@@ -2,7 +2,7 @@
  * `copyscope lint` end to end through the built bundle: exit codes, formats,
  * configuration errors, fixes, caching, skipping, workers, directives.
  */
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratch } from '../helpers/cli';
@@ -178,6 +178,19 @@ describe('fixes and output files', () => {
     // Its finding stays, so the run fails as it would without --fix.
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('latin1.c:4:5: error');
+  });
+
+  it('--fix writes through a symbolic link and leaves a read-only file alone', () => {
+    const dir = scratch({ 'shared/a.c': OVERLAP, 'ro.c': OVERLAP });
+    mkdirSync(join(dir, 'src'));
+    symlinkSync('../shared/a.c', join(dir, 'src', 'a.c'));
+    chmodSync(join(dir, 'ro.c'), 0o444);
+    const r = runCli(['lint', '--fix', 'src/a.c', 'ro.c'], dir);
+    expect(lstatSync(join(dir, 'src', 'a.c')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'shared', 'a.c'), 'utf8')).toBe(OVERLAP.replace('memcpy', 'memmove'));
+    expect(readFileSync(join(dir, 'ro.c'), 'utf8')).toBe(OVERLAP);
+    expect(r.stderr).toBe('copyscope: cannot write fixes to ro.c: the file is read-only\n');
+    expect(r.status).toBe(2);
   });
 
   it('--output writes the report to a file', () => {

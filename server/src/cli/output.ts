@@ -1,8 +1,10 @@
 /**
  * Writing files safely: to a temporary file in the same folder, then rename,
- * so a crash never leaves a half-written source, report or cache.
+ * so a crash never leaves a half-written source, report or cache. A symbolic
+ * link is written through (the link stays), and a read-only file is refused,
+ * as a plain write would do.
  */
-import { chmodSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIO } from './io';
 
@@ -12,18 +14,29 @@ import type { CliIO } from './io';
  * be written.
  */
 export function writeFileAtomic(path: string, content: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  // Through a symbolic link: the file it points to is written, the link stays.
+  const target = existingTarget(path);
+  const mode = target === undefined ? undefined : statSync(target).mode;
+  // A file nobody may write is left alone (renaming over it would succeed).
+  if (mode !== undefined && (mode & 0o222) === 0 && !statSync(target!).isDirectory()) throw new Error('the file is read-only');
+  const file = target ?? path;
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(temp, content);
-    try {
-      chmodSync(temp, statSync(path).mode); // keep the original file's permissions
-    } catch {
-      // New file: default permissions.
-    }
-    renameSync(temp, path);
+    if (mode !== undefined) chmodSync(temp, mode); // keep the original file's permissions
+    renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw new Error(whyNotWritten(error as NodeJS.ErrnoException, path, temp));
+    throw new Error(whyNotWritten(error as NodeJS.ErrnoException, file, temp));
+  }
+}
+
+/** The real path of `path` when it exists (following symbolic links). */
+function existingTarget(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
   }
 }
 
