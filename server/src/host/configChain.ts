@@ -5,9 +5,10 @@
  * `"root": true`; inner files override outer ones.
  */
 import ignore from 'ignore';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import type { CopyScopeConfig } from '../engine/config';
 import { findConfigFile } from './configFiles';
+import { pathInside } from './paths';
 
 /** Config files for `filePath`, outermost first. `load` returns a file's config (or undefined when invalid). */
 export function configChain(
@@ -32,7 +33,7 @@ export function configChain(
 /** A config file's `ignorePatterns` (gitignore syntax, relative to the config file's folder). */
 export function ignoredByPatterns(file: string, configDir: string, patterns: string[] | undefined): boolean {
   if (!patterns || patterns.length === 0) return false;
-  const rel = relative(configDir, file).split(sep).join('/');
-  if (!rel || rel.startsWith('..')) return false;
-  return ignore().add(patterns).ignores(rel);
+  const rel = pathInside(configDir, file);
+  if (rel === undefined) return false;
+  return ignore().add(patterns).ignores(rel.split(sep).join('/'));
 }

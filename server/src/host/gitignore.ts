@@ -5,7 +5,8 @@
  */
 import ignore, { type Ignore } from 'ignore';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { pathInside } from './paths';
 
 /**
  * Decides as git does: walking down from the repository root, a folder that
@@ -38,7 +39,7 @@ export class GitignoreStack {
     const key = `${named}\u0000${dir}`;
     let hidden = this.hidden.get(key);
     if (hidden === undefined) {
-      hidden = this.folderHidden(dirname(dir), root, named) || (isInside(dir, named) && this.decide(dir, root, named, true));
+      hidden = this.folderHidden(dirname(dir), root, named) || (pathInside(named, dir) !== undefined && this.decide(dir, root, named, true));
       this.hidden.set(key, hidden);
     }
     return hidden;
@@ -49,7 +50,8 @@ export class GitignoreStack {
     for (let dir = dirname(path); ; dir = dirname(dir)) {
       const rules = this.rulesIn(dir);
       // A .gitignore that ignores the named folder itself has no say inside it.
-      if (rules && !(isInside(named, dir) && rules.ignores(`${relative(dir, named).split(sep).join('/')}/`))) {
+      const namedFromHere = pathInside(dir, named);
+      if (rules && !(namedFromHere !== undefined && rules.ignores(`${namedFromHere.split(sep).join('/')}/`))) {
         const verdict = rules.test(relative(dir, path).split(sep).join('/') + (isFolder ? '/' : ''));
         if (verdict.ignored) return true;
         if (verdict.unignored) return false;
@@ -81,10 +83,4 @@ export class GitignoreStack {
     }
     return this.rules.get(dir)!;
   }
-}
-
-/** `path` is `folder` or inside it. */
-function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' ? false : !rel.startsWith('..') && !isAbsolute(rel);
 }

@@ -5,10 +5,11 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { LintSettings, SeveritySetting } from '../../engine/types';
 import { ruleById } from '../../rules/index';
+import { pathInside } from '../../host/paths';
 import { ResultCache } from '../cache';
 import { discoverFiles } from '../files';
 import { formatJson } from '../formatters/json';
@@ -180,8 +181,7 @@ async function lintPlanned(
 
 /** A path as the user would name it: relative to the working folder when inside it. */
 function shownPath(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  return pathInside(cwd, path) ?? path;
 }
 
 /** A file's size in bytes, for ordering jobs; 0 when it cannot be read (its lane reports that). */

@@ -3,8 +3,9 @@
  * code units (`columnKind: utf16CodeUnits`), lines and columns 1-based.
  */
 import type * as Sarif from 'sarif';
-import { isAbsolute, relative, sep } from 'node:path';
+import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { pathInside } from '../../host/paths';
 import type { Severity } from '../../engine/types';
 import { docsUrl } from '../../rules/docs';
 import { rules } from '../../rules/index';
@@ -24,8 +25,8 @@ export function formatSarif(report: RunReport): string {
   // segment percent-encoded ('#' or '?' in a name would otherwise end the
   // path). Outside it: an absolute file URI, which SARIF forbids a uriBaseId for.
   const locationOf = (path: string): Sarif.ArtifactLocation => {
-    const rel = relative(report.cwd, path);
-    if (rel.startsWith('..') || isAbsolute(rel)) return { uri: pathToFileURL(path).href };
+    const rel = pathInside(report.cwd, path);
+    if (rel === undefined) return { uri: pathToFileURL(path).href };
     return { uri: rel.split(sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
   };
   for (const file of report.files) {
