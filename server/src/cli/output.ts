@@ -16,14 +16,14 @@ import type { CliIO } from './io';
 export function writeFileAtomic(path: string, content: string): void {
   // Through a symbolic link: the file it points to is written, the link stays.
   const target = existingTarget(path);
-  const mode = target === undefined ? undefined : statSync(target).mode;
+  const stats = target === undefined ? undefined : statSync(target);
   // A file nobody may write is left alone (renaming over it would succeed).
-  if (mode !== undefined && (mode & 0o222) === 0 && !statSync(target!).isDirectory()) throw new Error('the file is read-only');
+  if (stats && (stats.mode & 0o222) === 0 && !stats.isDirectory()) throw new Error('the file is read-only');
   const file = target ?? path;
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(temp, content);
-    if (mode !== undefined) chmodSync(temp, mode); // keep the original file's permissions
+    if (stats) chmodSync(temp, stats.mode); // keep the original file's permissions
     renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -17,8 +17,7 @@ export interface ResolvedConfig {
   settings: LintSettings;
   /** Config files that applied, outermost first. */
   sources: string[];
-  ignored: boolean;
-  /** When ignored: the config file whose `ignorePatterns` matched (the nearest). */
+  /** When a config's `ignorePatterns` exclude the file: that config file (the nearest). */
   ignoredBy?: string;
 }
 
@@ -42,7 +41,7 @@ export class SettingsResolver {
       settings = mergeSettings(settings, configToSettings(config));
       if (ignoredByPatterns(file, dirname(path), config.ignorePatterns)) ignoredBy = path;
     }
-    return { settings: mergeSettings(settings, this.overrides), sources: chain, ignored: ignoredBy !== undefined, ...(ignoredBy ? { ignoredBy } : {}) };
+    return { settings: mergeSettings(settings, this.overrides), sources: chain, ...(ignoredBy ? { ignoredBy } : {}) };
   }
 
   /** Config files from the outermost applicable one to the nearest. */

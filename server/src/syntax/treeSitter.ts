@@ -72,8 +72,9 @@ export async function loadCSyntax(wasm: SyntaxWasm, options: SyntaxOptions = {})
           // Emscripten's hook for a module compiled elsewhere. Instantiated
           // synchronously (cheap: V8 compiles the functions lazily) so that a
           // failure throws inside emscripten's promise and rejects
-          // Parser.init; an asynchronous failure here would reject nothing,
-          // leaving the caller waiting forever.
+          // Parser.init; an asynchronous failure here would reject nothing:
+          // Parser.init would never settle, and the error would escape as an
+          // unhandled rejection (a stack trace and exit code 1 in the CLI).
           instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
             const instance = new WebAssembly.Instance(runtime, imports);
             receive(instance, runtime);

@@ -70,7 +70,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   if (options.printConfig) {
     const resolved = resolver.resolve(resolve(io.cwd, options.printConfig));
     if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
-    io.stdout(`${JSON.stringify({ file: options.printConfig, configFiles: resolved.sources, ignored: resolved.ignored, settings: resolved.settings }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ file: options.printConfig, configFiles: resolved.sources, ignored: resolved.ignoredBy !== undefined, settings: resolved.settings }, null, 2)}\n`);
     return 0;
   }
 
@@ -80,7 +80,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
   // Validate every configuration before linting anything.
   const resolved = discovery.files.map((path) => ({ path, config: resolver.resolve(path) }));
   if (resolver.errors.length > 0) return configErrors(resolver.errors, io);
-  const configured = resolved.filter((p) => !p.config.ignored);
+  const configured = resolved.filter((p) => p.config.ignoredBy === undefined);
   // A file named on the command line and then left out should not vanish without a word (as ESLint warns).
   for (const { path, config } of resolved) {
     if (config.ignoredBy && discovery.named.has(path)) io.stderr(`copyscope: skipped ${shownPath(io.cwd, path)}: the ignorePatterns of ${shownPath(io.cwd, config.ignoredBy)} exclude it\n`);
