@@ -57,6 +57,16 @@ describe('exit codes and text output', () => {
     }
   });
 
+  it('a named folder with nothing to lint gets a note, not an error', () => {
+    const dir = scratch({ 'docs/readme.txt': 'no C here\n', 'gen/.gitignore': '*.c\n', 'gen/out.c': OVERLAP, 'src/a.c': CLEAN });
+    const r = runCli(['lint', 'docs', 'gen', 'src'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('no problems in 1 file');
+    expect(r.stderr).toContain("copyscope: no .c or .h files to lint in 'docs'\n");
+    expect(r.stderr).toContain("copyscope: no .c or .h files to lint in 'gen' (.gitignore excludes every one it holds)\n");
+    expect(r.stderr).not.toContain("'src'");
+  });
+
   it('--quiet reports errors only', () => {
     const dir = scratch({ 'a.c': OVERLAP });
     const r = runCli(['lint', '--quiet', '--rule', 'copy/overlapping-memcpy:warning', 'a.c'], dir);

@@ -20,19 +20,24 @@ export interface Discovery {
   unmatched: string[];
   /** Files named one by one on the command line (not found in a folder or by a glob). */
   named: Set<string>;
+  /** Folders named on the command line that hold no .c or .h file to lint (`gitignored`: they hold some, all ignored). */
+  emptyFolders: { arg: string; gitignored: boolean }[];
 }
 
 export function discoverFiles(args: string[], cwd: string): Discovery {
   const files = new Set<string>();
   const unmatched: string[] = [];
   const named = new Set<string>();
+  const emptyFolders: Discovery['emptyFolders'] = [];
   const gitignores = new GitignoreStack();
   for (const arg of args.length > 0 ? args : ['.']) {
     const absolute = resolve(cwd, arg);
     let found: string[];
     if (existsSync(absolute) && statSync(absolute).isDirectory()) {
       found = fg.sync('**/*.{c,h,C,H}', { cwd: absolute, absolute: true, dot: false, ignore: ALWAYS_SKIPPED, followSymbolicLinks: false, suppressErrors: true });
+      const inFolder = found.length;
       found = found.filter((f) => !gitignores.ignores(f, absolute));
+      if (found.length === 0) emptyFolders.push({ arg, gitignored: inFolder > 0 });
     } else if (existsSync(absolute)) {
       found = [absolute]; // an explicitly named file is linted even if .gitignore ignores it
       named.add(resolve(absolute));
@@ -46,5 +51,5 @@ export function discoverFiles(args: string[], cwd: string): Discovery {
     if (found.length === 0 && !(existsSync(absolute) && statSync(absolute).isDirectory())) unmatched.push(arg);
     for (const f of found) files.add(resolve(f));
   }
-  return { files: [...files].sort(), unmatched, named };
+  return { files: [...files].sort(), unmatched, named, emptyFolders };
 }

@@ -76,6 +76,10 @@ export async function lintCommand(paths: string[], options: LintCommandOptions, 
 
   const discovery = discoverFiles(paths, io.cwd);
   if (discovery.unmatched.length > 0) throw new UsageError(discovery.unmatched.map((p) => `no files matching '${p}'`).join('\n'));
+  // An existing folder with nothing to lint is not a typo (a glob that matches nothing may be), so it is a note, as ruff gives.
+  for (const { arg, gitignored } of discovery.emptyFolders) {
+    io.stderr(`copyscope: no .c or .h files to lint in '${arg}'${gitignored ? ' (.gitignore excludes every one it holds)' : ''}\n`);
+  }
 
   // Validate every configuration before linting anything.
   const resolved = discovery.files.map((path) => ({ path, config: resolver.resolve(path) }));
