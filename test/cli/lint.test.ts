@@ -3,9 +3,11 @@
  * configuration errors, fixes, caching, skipping, workers, directives.
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, scratch } from '../helpers/cli';
+import { CLI, runCli, scratch } from '../helpers/cli';
 
 const OVERLAP = `#include <string.h>\nvoid shift(char *buf, unsigned long n) {\n    memcpy(buf, buf + 1, n - 1);\n}\n`;
 const CLEAN = `#include <string.h>\nvoid copy(char *dst, const char *src, unsigned long n) {\n    memcpy(dst, src, n);\n}\n`;
@@ -210,6 +212,46 @@ describe('fixes and output files', () => {
     expect(r.stdout).toBe('');
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { files: { findings: { line: number; column: number; ruleId: string }[] }[] };
     expect(report.files[0]!.findings[0]).toMatchObject({ ruleId: 'copy/overlapping-memcpy', line: 3, column: 5 });
+  });
+
+  it('--output to a pipe, a device or this process\'s stdout writes in place and leaves it what it was', async () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    // A named pipe read by another process: renaming over it would have replaced it with a regular file.
+    spawnSync('mkfifo', [join(dir, 'fifo')]);
+    const reader = spawn('cat', [join(dir, 'fifo')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let piped = '';
+    reader.stdout.on('data', (chunk: Buffer) => (piped += chunk.toString()));
+    const closed = once(reader, 'close');
+    const toFifo = runCli(['lint', '--format', 'json', '--output', 'fifo', 'a.c'], dir);
+    await closed;
+    expect(toFifo.status).toBe(1);
+    expect(JSON.parse(piped)).toHaveProperty('files');
+    expect(lstatSync(join(dir, 'fifo')).isFIFO()).toBe(true);
+
+    // /dev/stdout, and a link to it that only the kernel can resolve (its target is a pipe).
+    symlinkSync('/proc/self/fd/1', join(dir, 'out'));
+    for (const output of ['/dev/stdout', 'out']) {
+      const r = runCli(['lint', '--format', 'json', '--output', output, 'a.c'], dir);
+      expect(r.status, output).toBe(1);
+      expect(JSON.parse(r.stdout), output).toHaveProperty('files');
+    }
+    expect(lstatSync(join(dir, 'out')).isSymbolicLink()).toBe(true);
+    // The shell's `>>` is kept: the report is appended, not written over what was there.
+    writeFileSync(join(dir, 'log'), 'earlier\n');
+    spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" lint --output /dev/stdout a.c >> log`], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    expect(readFileSync(join(dir, 'log'), 'utf8')).toMatch(/^earlier\na\.c:3:5: error/);
+
+    // Devices (made here, as /dev's own are not ours to risk): only root may make them.
+    if (process.getuid?.() !== 0) return;
+    spawnSync('mknod', [join(dir, 'null'), 'c', '1', '3']);
+    spawnSync('mknod', [join(dir, 'full'), 'c', '1', '7']);
+    expect(runCli(['lint', '--output', 'null', 'a.c'], dir).status).toBe(1);
+    expect(lstatSync(join(dir, 'null')).isCharacterDevice()).toBe(true);
+    const full = runCli(['lint', '--output', 'full', 'a.c'], dir);
+    expect(full.status).toBe(2);
+    expect(full.stderr).toBe('copyscope: cannot write full: no space left on the device\n');
+    expect(lstatSync(join(dir, 'full')).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['a.c', 'fifo', 'full', 'log', 'null', 'out']);
   });
 
   it('an --output that cannot be written: exit code 2, a message naming it and why, no temporary file left', () => {

@@ -2,9 +2,11 @@
  * Writing files safely: to a temporary file in the same folder, then rename,
  * so a crash never leaves a half-written source, report or cache. A symbolic
  * link is written through (the link stays), and a read-only file is refused,
- * as a plain write would do.
+ * as a plain write would do. What is not a regular file (`/dev/null`, a
+ * pipe) is written in place: renaming over it would replace the device or
+ * pipe with a regular file.
  */
-import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, fstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIO } from './io';
 
@@ -14,9 +16,18 @@ import type { CliIO } from './io';
  * be written.
  */
 export function writeFileAtomic(path: string, content: string): void {
+  const stats = statOrUndefined(path); // follows links, also /dev/stdout's to a pipe, which realpath cannot name
+  if (stats && !stats.isFile() && !stats.isDirectory()) {
+    // A device, pipe or socket: nothing to be atomic about, and a rename would replace it (as root, even /dev/null).
+    try {
+      writeFileSync(path, content);
+    } catch (error) {
+      throw new Error(whyNotWritten(error as NodeJS.ErrnoException, path, path));
+    }
+    return;
+  }
   // Through a symbolic link: the file it points to is written, the link stays.
-  const target = existingTarget(path);
-  const stats = target === undefined ? undefined : statSync(target);
+  const target = stats ? existingTarget(path) : undefined;
   // A file nobody may write is left alone (renaming over it would succeed).
   if (stats && (stats.mode & 0o222) === 0 && !stats.isDirectory()) throw new Error('the file is read-only');
   const file = target ?? path;
@@ -28,6 +39,14 @@ export function writeFileAtomic(path: string, content: string): void {
   } catch (error) {
     rmSync(temp, { force: true });
     throw new Error(whyNotWritten(error as NodeJS.ErrnoException, file, temp));
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -76,6 +95,13 @@ export function emitOutput(io: CliIO, output: string | undefined, rendered: stri
     io.stdout(rendered);
     return true;
   }
+  // `--output /dev/stdout` (or stderr) is a stream this process already has: opening its path again would
+  // truncate a file the shell opened for appending (`>> log`), and fails for a socket.
+  const stream = ownStream(resolve(io.cwd, output));
+  if (stream) {
+    io[stream](rendered);
+    return true;
+  }
   try {
     writeFileAtomic(resolve(io.cwd, output), rendered);
     return true;
@@ -83,4 +109,27 @@ export function emitOutput(io: CliIO, output: string | undefined, rendered: stri
     io.stderr(`copyscope: cannot write ${output}: ${(error as Error).message}\n`);
     return false;
   }
+}
+
+/**
+ * Which of this process's own output streams a path names, if any: by name
+ * (`/dev/stdout`, `/dev/fd/2`), or as the same file (a link to
+ * `/proc/self/fd/1`, or the file the shell sent stdout to). A stream that is
+ * a socket, as a parent process's pipe often is, cannot be opened by path.
+ */
+function ownStream(path: string): 'stdout' | 'stderr' | undefined {
+  const named = /^\/dev\/(stdout|stderr)$/.exec(path)?.[1] ?? /^\/(?:dev|proc\/self)\/fd\/([12])$/.exec(path)?.[1];
+  if (named === 'stdout' || named === '1') return 'stdout';
+  if (named === 'stderr' || named === '2') return 'stderr';
+  const stats = statOrUndefined(path);
+  if (!stats) return undefined;
+  for (const [fd, stream] of [[1, 'stdout'], [2, 'stderr']] as const) {
+    try {
+      const own = fstatSync(fd);
+      if (own.dev === stats.dev && own.ino === stats.ino) return stream;
+    } catch {
+      // That stream is closed.
+    }
+  }
+  return undefined;
 }
