@@ -9,7 +9,6 @@
  * profile's description says so. The result always passes `validateProfile`.
  */
 
-import { writeFileSync } from 'node:fs';
 import { copyNs } from '../../simulate/costModel';
 import { defaultProfile, validateProfile, type MachineProfile } from '../../simulate/profile';
 import { compileAndRun, describeMachine, findCalibrationSources, warnIfBusy, type Log, type ProgramOutput, type ProgramSpec } from './programs';
@@ -23,8 +22,6 @@ export const CALIBRATION_PROGRAMS: ProgramSpec[] = [
 ];
 
 export interface CalibrateOptions {
-  /** Where to write the profile JSON; nothing is written when absent. */
-  outputFile?: string;
   /** Progress and explanations, one line at a time. */
   log: Log;
   /** Profile name (default `calibrated`). */
@@ -53,10 +50,6 @@ export async function runCalibrate(options: CalibrateOptions): Promise<Calibrate
   const profile = profileFromMeasurements(measurements, { name: options.name ?? 'calibrated', machine });
   const checked = validateProfile(profile, 'calibrated profile');
   if (!checked.ok) throw new Error(`the measurements gave an invalid profile: ${checked.errors.join('; ')}`);
-  if (options.outputFile) {
-    writeFileSync(options.outputFile, `${JSON.stringify(profile, null, 2)}\n`);
-    log(`wrote ${options.outputFile}`);
-  }
   return { profile: checked.profile, machine, measurements };
 }
 
