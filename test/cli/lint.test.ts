@@ -286,6 +286,16 @@ describe('robust file handling', () => {
     expect(r.stdout).toContain('a.c:3:5');
   });
 
+  it('what is not a regular file is skipped, not read: a named pipe does not wait for a writer, /dev/zero does not run forever', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    spawnSync('mkfifo', [join(dir, 'pipe.c')]);
+    const r = runCli(['lint', '.', 'pipe.c', '/dev/zero'], dir); // a folder's walk passes over pipes; named ones are read
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('copyscope: skipped pipe.c: not a regular file\n');
+    expect(r.stderr).toMatch(/skipped \S*dev\/zero: not a regular file\n/);
+    expect(r.stdout).toContain('a.c:3:5');
+  });
+
   it('--cache reuses stored results for unchanged content and settings', () => {
     const dir = scratch({ 'a.c': OVERLAP });
     expect(runCli(['lint', '--cache', 'a.c'], dir).status).toBe(1);

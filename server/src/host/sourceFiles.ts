@@ -1,8 +1,8 @@
 /**
  * Reading C sources from disk. Invariant: never throws; binary or unreadable
- * files come back as a reason to skip them.
+ * files, and anything but a regular file, come back as a reason to skip them.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 
 export type SourceRead =
   | {
@@ -25,11 +25,20 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export function readSourceFile(path: string, options: { forWriting?: boolean } = {}): SourceRead {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = readFileSync(path);
+    // Non-blocking, so that opening a named pipe does not wait for a writer; then only a regular file is
+    // read (`/dev/zero` never ends, a pipe or `/dev/stdin` would be consumed, a device may have effects).
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) return { ok: false, reason: 'is a directory' };
+    if (!stats.isFile()) return { ok: false, reason: 'not a regular file' };
+    bytes = readFileSync(fd);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, reason: code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (error as Error).message})` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return decodeSource(bytes, options);
 }
