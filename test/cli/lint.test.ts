@@ -95,6 +95,19 @@ describe('configuration', () => {
     expect(printed.settings.rules['copy/overlapping-memcpy']).toBe('off');
   });
 
+  it('a --config or --cache-location that is a pipe or a device is refused or ignored, never read until it ends', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    spawnSync('mkfifo', [join(dir, 'pipe.json')]);
+    const config = runCli(['lint', '--config', 'pipe.json', 'a.c'], dir);
+    expect(config.status).toBe(2);
+    expect(config.stderr).toBe(`copyscope: invalid configuration: ${join(dir, 'pipe.json')}: cannot read: not a regular file\n`);
+    expect(runCli(['lint', '--config', '/dev/zero', 'a.c'], dir).stderr).toContain('/dev/zero: cannot read: not a regular file');
+    // A cache that cannot be read starts empty; writing to /dev/zero succeeds and keeps nothing.
+    const cache = runCli(['lint', '--cache', '--cache-location', '/dev/zero', 'a.c'], dir);
+    expect(cache.status).toBe(1);
+    expect(cache.stdout).toContain('a.c:3:5');
+  });
+
   it('an invalid file names the file and the key, exits 2 and lints nothing', () => {
     const dir = scratch({ 'sub/.copyscope.json': '{"rules": {"copy/overlaping-memcpy": "error"}, "colour": true}', 'sub/a.c': OVERLAP, 'b.c': OVERLAP });
     const r = runCli(['lint', '.'], dir);

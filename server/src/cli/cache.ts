@@ -6,8 +6,8 @@
  * treated as empty; the cache file is replaced atomically, never half written.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { LintSettings } from '../engine/types';
+import { readRegularFile } from '../host/sourceFiles';
 import type { FileOutcome } from './lintFile';
 import { writeFileAtomic } from './output';
 
@@ -31,7 +31,7 @@ export class ResultCache {
   constructor(readonly location: string, version: string) {
     this.data = { version, entries: {} };
     try {
-      const parsed = JSON.parse(readFileSync(location, 'utf8')) as CacheFile;
+      const parsed = JSON.parse(readRegularFile(location).toString('utf8')) as CacheFile;
       if (parsed && parsed.version === version && typeof parsed.entries === 'object') this.data = parsed;
     } catch {
       // Missing or unreadable cache: start empty.

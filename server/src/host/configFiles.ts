@@ -3,9 +3,10 @@
  * Invariant: read or parse problems come back as messages naming the file,
  * never as exceptions.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, parse as parsePath, resolve } from 'node:path';
 import { parseConfigText, type ConfigResult } from '../engine/config';
+import { readRegularFile } from './sourceFiles';
 
 export const CONFIG_FILE_NAME = '.copyscope.json';
 
@@ -30,7 +31,7 @@ export function findConfigFile(filePath: string, stopAt?: string): string | unde
 export function loadConfigFile(path: string): ConfigResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path).toString('utf8');
   } catch (error) {
     return { ok: false, errors: [`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`] };
   }

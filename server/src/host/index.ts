@@ -1,6 +1,6 @@
 /** Node-side services shared by the CLI and the language server. */
 export { loadNodeSyntax } from './nodeSyntax';
 export { CONFIG_FILE_NAME, findConfigFile, loadConfigFile } from './configFiles';
-export { decodeSource, readSourceFile, type SourceRead } from './sourceFiles';
+export { decodeSource, readRegularFile, readSourceFile, type SourceRead } from './sourceFiles';
 export { configChain, ignoredByPatterns } from './configChain';
 export { GitignoreStack } from './gitignore';

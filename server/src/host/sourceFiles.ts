@@ -25,22 +25,30 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export function readSourceFile(path: string, options: { forWriting?: boolean } = {}): SourceRead {
   let bytes: Buffer;
-  let fd: number | undefined;
   try {
-    // Non-blocking, so that opening a named pipe does not wait for a writer; then only a regular file is
-    // read (`/dev/zero` never ends, a pipe or `/dev/stdin` would be consumed, a device may have effects).
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    const stats = fstatSync(fd);
-    if (stats.isDirectory()) return { ok: false, reason: 'is a directory' };
-    if (!stats.isFile()) return { ok: false, reason: 'not a regular file' };
-    bytes = readFileSync(fd);
+    bytes = readRegularFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (error as Error).message})` };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    const { code, message } = error as NodeJS.ErrnoException;
+    return { ok: false, reason: code === 'EISDIR' ? 'is a directory' : code ? `cannot read (${code})` : message };
   }
   return decodeSource(bytes, options);
+}
+
+/**
+ * A regular file's bytes. Anything else throws (`code` EISDIR for a folder):
+ * `/dev/zero` never ends, a pipe or `/dev/stdin` would be consumed. The open
+ * does not block, so a named pipe with no writer does not hang the caller.
+ */
+export function readRegularFile(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stats.isFile()) throw new Error('not a regular file');
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A NUL byte in the first 8 KiB marks a binary file, as git and grep decide. */

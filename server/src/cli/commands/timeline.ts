@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { timeline, type TimelineTarget } from '../../engine/timeline';
 import { loadNodeSyntax } from '../../host/nodeSyntax';
-import { readSourceFile } from '../../host/sourceFiles';
+import { readRegularFile, readSourceFile } from '../../host/sourceFiles';
 import { parseAssumptions } from '../../simulate/code/assumptions';
 import { validateProfile, type MachineProfile } from '../../simulate/profile';
 import { renderTimelineHtml, renderTimelineSvg } from '../../simulate/render';
@@ -78,7 +78,7 @@ export async function timelineCommand(file: string, options: TimelineCommandOpti
 export function loadProfile(path: string): MachineProfile {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readRegularFile(path).toString('utf8'));
   } catch (error) {
     throw new UsageError(`cannot read the profile ${path}: ${(error as Error).message}`);
   }
