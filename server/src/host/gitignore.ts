@@ -4,9 +4,10 @@
  * language server's workspace lint.
  */
 import ignore, { type Ignore } from 'ignore';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathInside } from './paths';
+import { readRegularFile } from './sourceFiles';
 
 /**
  * Decides as git does: walking down from the repository root, a folder that
@@ -75,9 +76,9 @@ export class GitignoreStack {
       const path = join(dir, '.gitignore');
       let rules: Ignore | null = null;
       try {
-        if (existsSync(path)) rules = ignore().add(readFileSync(path, 'utf8'));
+        if (existsSync(path)) rules = ignore().add(readRegularFile(path).toString('utf8'));
       } catch {
-        rules = null; // an unreadable .gitignore ignores nothing
+        rules = null; // an unreadable .gitignore (or a pipe of that name) ignores nothing
       }
       this.rules.set(dir, rules);
     }
