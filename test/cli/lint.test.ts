@@ -2,7 +2,7 @@
  * `copyscope lint` end to end through the built bundle: exit codes, formats,
  * configuration errors, fixes, caching, skipping, workers, directives.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -306,6 +306,17 @@ describe('robust file handling', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('copyscope: skipped pipe.c: not a regular file\n');
     expect(r.stderr).toMatch(/skipped \S*dev\/zero: not a regular file\n/);
+    expect(r.stdout).toContain('a.c:3:5');
+  });
+
+  it('a file too large to parse is skipped with its size and the limit; the rest is linted', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    // Sparse: the size is what counts, and it is checked before anything is read.
+    writeFileSync(join(dir, 'tables.c'), '');
+    truncateSync(join(dir, 'tables.c'), 100 * 1024 * 1024);
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('copyscope: skipped tables.c: too large to analyse (100.0 MiB; the limit is 64 MiB)\n');
     expect(r.stdout).toContain('a.c:3:5');
   });
 

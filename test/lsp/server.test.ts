@@ -12,7 +12,7 @@ import { applyFixes } from '../../server/src/engine/fixes';
 import { lint } from '../../server/src/engine/lint';
 import type { Rule } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/syntax/lineIndex';
-import type { CSyntax } from '../../server/src/syntax/treeSitter';
+import { MAX_SOURCE_CHARS, type CSyntax } from '../../server/src/syntax/treeSitter';
 import { RELAY_PROGRAM } from '../helpers/engine';
 import { seededRandom } from '../helpers/random';
 import { offsetOf, startTestServer, testSyntax, type TestClient } from './harness';
@@ -90,6 +90,27 @@ describe('diagnostics', () => {
     expect(await client.diagnostics(uri)).toEqual([]);
     client.edit(uri, at, at + 7, 'memcpy');
     expect(await client.diagnostics(uri)).toHaveLength(1);
+  });
+
+  it('skip a document too large to parse, with one message, and clear what it showed before', async () => {
+    client = await startTestServer();
+    const huge = SHIFT + ' '.repeat(MAX_SOURCE_CHARS);
+    const opened = 'file:///virtual/generated.c';
+    client.open(opened, huge);
+    expect(await client.diagnostics(opened)).toEqual([]);
+    const told = await client.until(() => client!.messages.find((m) => m.message.includes('/virtual/generated.c')));
+    expect(told.message).toMatch(/^CopyScope skips \/virtual\/generated\.c: too large to analyse \(64\.0 MiB; the limit is 64 MiB\)\.$/);
+    // A document that grows past the limit loses its findings; the server keeps serving the others.
+    const grown = 'file:///virtual/grown.c';
+    client.open(grown, SHIFT);
+    expect(await client.diagnostics(grown)).toHaveLength(1);
+    const seq = client.lastSeq();
+    client.replaceAll(grown, huge);
+    expect(await client.diagnostics(grown, seq)).toEqual([]);
+    const small = 'file:///virtual/small.c';
+    client.open(small, SHIFT);
+    expect(await client.diagnostics(small)).toHaveLength(1);
+    expect(client.messages.filter((m) => m.message.includes('too large'))).toHaveLength(2);
   });
 
   it('clear the diagnostics of a closed document', async () => {

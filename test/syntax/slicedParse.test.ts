@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Edit, Parser } from 'web-tree-sitter';
+import { MAX_SOURCE_CHARS } from '../../server/src/syntax/treeSitter';
 import { syntax } from '../helpers/engine';
 
 /** About 0.8 MB of C: more than one slice (512K characters), with some variety. */
@@ -44,5 +45,13 @@ describe('sliced parsing', () => {
 
     // The next, unrelated text starts from scratch.
     expect(c.parse('int x;').rootNode.toString()).toBe('(translation_unit (declaration type: (primitive_type) declarator: (identifier)))');
+  });
+
+  it('refuses a text over the limit with its reason instead of letting the runtime abort, and parses on', async () => {
+    const c = await syntax();
+    expect(() => c.parse(' '.repeat(MAX_SOURCE_CHARS + 1))).toThrow(/^too large to analyse \(64\.0 MiB; the limit is 64 MiB\)$/);
+    const tree = c.parse('int x;');
+    expect(tree.rootNode.hasError).toBe(false);
+    tree.delete();
   });
 });

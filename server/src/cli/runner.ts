@@ -29,7 +29,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileNodeSyntax, loadNodeSyntax } from '../host/nodeSyntax';
-import { parserMemoryFor, type CSyntax } from '../syntax/treeSitter';
+import { MAX_SOURCE_CHARS, parserMemoryFor, type CSyntax } from '../syntax/treeSitter';
 import { emptyOutcome, lintFileJob, type FileJob, type FileOutcome } from './lintFile';
 import type { WorkerData, WorkerInput, WorkerReply } from './lintWorker';
 
@@ -94,7 +94,7 @@ export async function runJobs(jobs: FileJob[], options: RunOptions): Promise<Fil
  * they need; with their jobs smaller than the largest, they rarely do.
  */
 function mainThreadSyntax(jobs: FileJob[]): Promise<CSyntax> {
-  const largest = jobs.reduce((n, j) => Math.max(n, j.size), 0);
+  const largest = jobs.reduce((n, j) => (j.size <= MAX_SOURCE_CHARS ? Math.max(n, j.size) : n), 0); // larger ones are skipped
   return loadNodeSyntax({ initialMemoryBytes: parserMemoryFor(largest) });
 }
 

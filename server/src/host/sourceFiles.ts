@@ -3,6 +3,7 @@
  * files, and anything but a regular file, come back as a reason to skip them.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { MAX_SOURCE_CHARS, tooLargeToParse } from '../syntax/treeSitter';
 
 export type SourceRead =
   | {
@@ -26,11 +27,12 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export function readSourceFile(path: string, options: { forWriting?: boolean } = {}): SourceRead {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(path);
+    bytes = readRegularFile(path, MAX_SOURCE_CHARS);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     return { ok: false, reason: code === 'EISDIR' ? 'is a directory' : code ? `cannot read (${code})` : message };
   }
+  // UTF-8 never has fewer bytes than UTF-16 code units, so a file within the limit decodes within it.
   return decodeSource(bytes, options);
 }
 
@@ -39,12 +41,13 @@ export function readSourceFile(path: string, options: { forWriting?: boolean } =
  * `/dev/zero` never ends, a pipe or `/dev/stdin` would be consumed. The open
  * does not block, so a named pipe with no writer does not hang the caller.
  */
-export function readRegularFile(path: string): Buffer {
+export function readRegularFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!stats.isFile()) throw new Error('not a regular file');
+    if (stats.size > maxBytes) throw new Error(tooLargeToParse(stats.size) ?? `larger than ${maxBytes} bytes`);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

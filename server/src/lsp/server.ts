@@ -43,7 +43,7 @@ import { rules as registry } from '../rules/index';
 import { docsUrl } from '../rules/docs';
 import { SyntaxDocument } from '../syntax/document';
 import { LineIndex } from '../syntax/lineIndex';
-import type { CSyntax } from '../syntax/treeSitter';
+import { tooLargeToParse, type CSyntax } from '../syntax/treeSitter';
 import {
   FIX_ALL_KIND,
   editsBetween,
@@ -100,6 +100,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   /** Closed files whose diagnostics were published by a workspace lint. */
   const diskLinted = new Set<string>();
   const failedRules = new Set<string>();
+  /** Documents already reported as too large to parse. */
+  const toldTooLarge = new Set<string>();
   /** Documents whose settings changed: their next analysis must not reuse the cached result. */
   const dirty = new Set<OpenDocument>();
   let debounceMs = 5;
@@ -193,6 +195,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onDidOpenTextDocument(({ textDocument }) => {
     const existing = open.get(textDocument.uri);
     if (existing) closeDocument(existing);
+    if (skipTooLarge(textDocument.uri, textDocument.text.length)) return;
     const entry: OpenDocument = {
       uri: textDocument.uri,
       version: textDocument.version,
@@ -208,6 +211,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const entry = open.get(textDocument.uri);
     if (!entry) return;
     for (const change of contentChanges) {
+      const length = 'range' in change ? entry.doc.text.length + change.text.length : change.text.length;
+      if (skipTooLarge(entry.uri, length)) {
+        // An upper bound (the replaced range is not subtracted): the document is dropped until it is reopened.
+        closeDocument(entry);
+        open.delete(entry.uri);
+        return;
+      }
       if ('range' in change) {
         const { start, end } = toOffsets(entry.doc.lineIndex, change.range);
         entry.doc.applyChange(start, end, change.text);
@@ -446,6 +456,23 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         });
       }
     }
+  }
+
+  /**
+   * A document too large to parse is not analysed (the parser would abort):
+   * its findings are cleared and the user told once per document.
+   */
+  function skipTooLarge(uri: string, length: number): boolean {
+    const reason = tooLargeToParse(length);
+    if (!reason) return false;
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (!toldTooLarge.has(uri)) {
+      toldTooLarge.add(uri);
+      const message = `CopyScope skips ${uriToPath(uri) ?? uri}: ${reason}.`;
+      connection.console.warn(message);
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message });
+    }
+    return true;
   }
 
   function closeDocument(entry: OpenDocument): void {

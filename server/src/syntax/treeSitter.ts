@@ -61,6 +61,21 @@ const MAX_INITIAL_MEMORY = 1024 * 1024 * 1024;
 /** The runtime's own limit (emscripten's, as it makes the memory itself). */
 const MAX_HEAP = 2 * 1024 * 1024 * 1024;
 
+/**
+ * The largest text parsed, in UTF-16 code units (bytes on disk for a file).
+ * The parser's heap stops at MAX_HEAP (2 GiB) and real C needs up to 22
+ * bytes of it per character (above); past that the runtime aborts mid-parse.
+ * 64 MiB leaves room, and C that large is generated data, not code to review
+ * (a 150 MB file of initialisers aborted the parse).
+ */
+export const MAX_SOURCE_CHARS = 64 * 1024 * 1024;
+
+/** Why a text of this size is not parsed, or undefined when it is parsed. */
+export function tooLargeToParse(size: number): string | undefined {
+  if (size <= MAX_SOURCE_CHARS) return undefined;
+  return `too large to analyse (${(size / (1024 * 1024)).toFixed(1)} MiB; the limit is ${MAX_SOURCE_CHARS / (1024 * 1024)} MiB)`;
+}
+
 /** Loads the runtime once per process (or worker) and the C grammar. */
 export async function loadCSyntax(wasm: SyntaxWasm, options: SyntaxOptions = {}): Promise<CSyntax> {
   const runtime = wasm.runtime;
@@ -119,6 +134,9 @@ export class CSyntax {
 
   /** Parses `text`; with `oldTree` (already `edit`ed) the parse is incremental. */
   parse(text: string, oldTree?: Tree | null): Tree {
+    // The adapters skip such texts with this reason; this keeps any other caller from a runtime abort.
+    const tooLarge = tooLargeToParse(text.length);
+    if (tooLarge) throw new Error(tooLarge);
     if (text.length * 2 <= PARSE_SLICE) return this.parser.parse(text, oldTree ?? null) ?? noTree();
     let cut = PARSE_SLICE;
     let cancelled = false;
