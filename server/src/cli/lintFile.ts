@@ -13,7 +13,7 @@ import { applyFixes } from '../engine/fixes';
 import { lint } from '../engine/lint';
 import type { Finding, LintResult, LintSettings, RuleFailure, UnusedDirective } from '../engine/types';
 import { readSourceFile } from '../host/sourceFiles';
-import type { CSyntax } from '../syntax/treeSitter';
+import { ParserMemoryError, type CSyntax } from '../syntax/treeSitter';
 import { cacheKey, type CachedOutcome } from './cache';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
@@ -69,6 +69,16 @@ export function emptyOutcome({ id, path }: FileJob): FileOutcome {
 }
 
 export function lintFileJob(syntax: CSyntax, job: FileJob): FileOutcome {
+  try {
+    return readAndLint(syntax, job);
+  } catch (error) {
+    // Too dense for the parser's heap: skipped like a binary file (the parser is clean for the next one).
+    if (error instanceof ParserMemoryError) return { ...emptyOutcome(job), skipped: error.message };
+    throw error;
+  }
+}
+
+function readAndLint(syntax: CSyntax, job: FileJob): FileOutcome {
   const { id, path } = job;
   const read = readSourceFile(path, { forWriting: job.fix !== 'none' });
   if (!read.ok) return { ...emptyOutcome(job), skipped: read.reason };

@@ -11,7 +11,7 @@ import { rules as registry } from '../rules/index';
 import { attachGains } from '../simulate/code/gains';
 import { lineIndexOf, perText } from '../model/textFacts';
 import { LineIndex } from '../syntax/lineIndex';
-import type { CSyntax, Tree } from '../syntax/treeSitter';
+import { ParserMemoryError, type CSyntax, type Tree } from '../syntax/treeSitter';
 import { applyDirectives } from './directives';
 import { byCodeUnits } from './order';
 import { insideFunction, invalidate, quotesLines, shiftFinding, type CachedFindings, type LintCache } from './incremental';
@@ -36,12 +36,18 @@ export interface LintOptions {
 const KNOWN_RULES = new Set(registry.map((r) => r.id));
 const RULES_BY_ID = new Map(registry.map((r) => [r.id, r]));
 
+/**
+ * Lints one text. A rule's or the model's failure is a `ruleFailures` entry,
+ * never an exception; a text the parser cannot hold throws ParserMemoryError.
+ */
 export function lint(syntax: CSyntax, text: string, settings: LintSettings = {}, options: LintOptions = {}): LintResult {
   let tree: Tree | undefined;
   try {
     tree = options.tree ?? syntax.parse(text);
     return lintTree(text, tree, settings, options.rules ?? registry, options.cache, options.lines);
   } catch (error) {
+    // Not a failure of the engine: the text cannot be analysed, and the caller says so (a skipped file).
+    if (error instanceof ParserMemoryError) throw error;
     return { findings: [], ruleFailures: [{ ruleId: 'engine', message: describe(error) }], unusedDirectives: [], hasSyntaxErrors: false };
   } finally {
     if (tree && !options.tree) tree.delete();

@@ -15,7 +15,7 @@ import { scenarioOfFinding } from '../simulate/code/gains';
 import { defaultProfile, type MachineProfile } from '../simulate/profile';
 import type { Timeline } from '../simulate/timeline';
 import { LineIndex } from '../syntax/lineIndex';
-import type { CSyntax, Tree } from '../syntax/treeSitter';
+import { ParserMemoryError, type CSyntax, type Tree } from '../syntax/treeSitter';
 import { lint } from './lint';
 import type { Finding, LintSettings } from './types';
 
@@ -66,6 +66,7 @@ export function timeline(syntax: CSyntax, text: string, target: TimelineTarget, 
     const problems = [...assume.problems.map((p) => `'${p.item}' in the settings: ${p.message}`), ...result.value.problems];
     return { ok: true, timeline: result.value.timeline, findings, problems };
   } catch (error) {
+    if (error instanceof ParserMemoryError) return { ok: false, error: error.message };
     return { ok: false, error: `internal error: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     if (tree && !options.tree) tree.delete();

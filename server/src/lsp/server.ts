@@ -43,7 +43,7 @@ import { rules as registry } from '../rules/index';
 import { docsUrl } from '../rules/docs';
 import { SyntaxDocument } from '../syntax/document';
 import { LineIndex } from '../syntax/lineIndex';
-import { tooLargeToParse, type CSyntax } from '../syntax/treeSitter';
+import { ParserMemoryError, tooLargeToParse, type CSyntax } from '../syntax/treeSitter';
 import {
   FIX_ALL_KIND,
   editsBetween,
@@ -195,11 +195,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onDidOpenTextDocument(({ textDocument }) => {
     const existing = open.get(textDocument.uri);
     if (existing) closeDocument(existing);
-    if (skipTooLarge(textDocument.uri, textDocument.text.length)) return;
+    if (skipTooLarge(textDocument.uri, tooLargeToParse(textDocument.text.length))) return;
+    let doc: SyntaxDocument;
+    try {
+      doc = new SyntaxDocument(syntax, textDocument.text);
+    } catch (error) {
+      if (error instanceof ParserMemoryError && skipTooLarge(textDocument.uri, error.message)) return;
+      throw error;
+    }
     const entry: OpenDocument = {
       uri: textDocument.uri,
       version: textDocument.version,
-      doc: new SyntaxDocument(syntax, textDocument.text),
+      doc,
       cache: createLintCache(),
     };
     open.set(textDocument.uri, entry);
@@ -210,19 +217,26 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const arrived = performance.now();
     const entry = open.get(textDocument.uri);
     if (!entry) return;
+    // A document that grows too large for the parser is dropped (its findings cleared) until it is reopened.
+    const drop = (reason: string | undefined): boolean => {
+      if (!skipTooLarge(entry.uri, reason)) return false;
+      closeDocument(entry);
+      open.delete(entry.uri);
+      return true;
+    };
     for (const change of contentChanges) {
-      const length = 'range' in change ? entry.doc.text.length + change.text.length : change.text.length;
-      if (skipTooLarge(entry.uri, length)) {
-        // An upper bound (the replaced range is not subtracted): the document is dropped until it is reopened.
-        closeDocument(entry);
-        open.delete(entry.uri);
-        return;
-      }
-      if ('range' in change) {
-        const { start, end } = toOffsets(entry.doc.lineIndex, change.range);
-        entry.doc.applyChange(start, end, change.text);
-      } else {
-        entry.doc.setText(change.text);
+      // An upper bound for a ranged change (the replaced range is not subtracted).
+      if (drop(tooLargeToParse('range' in change ? entry.doc.text.length + change.text.length : change.text.length))) return;
+      try {
+        if ('range' in change) {
+          const { start, end } = toOffsets(entry.doc.lineIndex, change.range);
+          entry.doc.applyChange(start, end, change.text);
+        } else {
+          entry.doc.setText(change.text);
+        }
+      } catch (error) {
+        if (error instanceof ParserMemoryError && drop(error.message)) return;
+        throw error;
       }
     }
     entry.version = textDocument.version;
@@ -436,9 +450,17 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const effective = await settings.resolve(uri);
     // Opened while we were reading: the live document's diagnostics win.
     if (open.has(uri)) return 0;
-    const result: LintResult = effective.enable && !effective.ignored
-      ? lint(syntax, text, effective.lint, options.rules ? { rules: options.rules } : {})
-      : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
+    let result: LintResult;
+    try {
+      result = effective.enable && !effective.ignored
+        ? lint(syntax, text, effective.lint, options.rules ? { rules: options.rules } : {})
+        : { findings: [], ruleFailures: [], unusedDirectives: [], hasSyntaxErrors: false };
+    } catch (error) {
+      if (!(error instanceof ParserMemoryError)) throw error;
+      diskLinted.delete(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+      return error.message;
+    }
     reportRuleFailures(uri, result);
     diskLinted.add(uri);
     void connection.sendDiagnostics({ uri, diagnostics: resultToDiagnostics(uri, new LineIndex(text), result, ruleLookup) });
@@ -462,8 +484,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
    * A document too large to parse is not analysed (the parser would abort):
    * its findings are cleared and the user told once per document.
    */
-  function skipTooLarge(uri: string, length: number): boolean {
-    const reason = tooLargeToParse(length);
+  function skipTooLarge(uri: string, reason: string | undefined): boolean {
     if (!reason) return false;
     void connection.sendDiagnostics({ uri, diagnostics: [] });
     if (!toldTooLarge.has(uri)) {

@@ -22,6 +22,7 @@ export interface SyntaxWasm {
 let runtimeReady: Promise<void> | undefined;
 /** The runtime's heap (its wasm memory), made here so that its size can be read. */
 let heap: WebAssembly.Memory | undefined;
+let heapLimit = 0;
 
 export interface SyntaxOptions {
   /**
@@ -30,6 +31,12 @@ export interface SyntaxOptions {
    * first load in a thread sets it.
    */
   initialMemoryBytes?: number;
+  /**
+   * The heap's limit in bytes (default and most 2 GiB, the runtime's own);
+   * a parse stops when the heap would grow past 70% of it. Only the first load in a thread sets it: tests
+   * use a small one to reach it with little text.
+   */
+  maxMemoryBytes?: number;
 }
 
 /**
@@ -63,12 +70,31 @@ const MAX_HEAP = 2 * 1024 * 1024 * 1024;
 
 /**
  * The largest text parsed, in UTF-16 code units (bytes on disk for a file).
- * The parser's heap stops at MAX_HEAP (2 GiB) and real C needs up to 22
- * bytes of it per character (above); past that the runtime aborts mid-parse.
- * 64 MiB leaves room, and C that large is generated data, not code to review
- * (a 150 MB file of initialisers aborted the parse).
+ * C that large is generated data, not code to review, and real C needs up to
+ * 22 bytes of parser heap per character (above): 64 MiB of it fits in the
+ * 2 GiB heap. Denser text (a byte table needs 52 bytes per character, a long
+ * `1,1,1,…` 146) is stopped while it parses (HEAP_PRESSURE_SHARE).
  */
 export const MAX_SOURCE_CHARS = 64 * 1024 * 1024;
+
+/**
+ * A parse stops once the runtime asks to grow its heap past this share of
+ * the limit. The runtime aborts when an allocation fails (and a parse that
+ * got through near the limit left the heap corrupted: the tree's deletion
+ * failed), so the parse must stop while there is room. Growth requests are
+ * the one measure of need: the heap never shrinks, and an earlier text's
+ * freed memory is reused without one. A request past the line is granted
+ * exactly (watchHeapGrowth), and the parse stops at the next progress
+ * callback, a few hundred parser operations later.
+ */
+const HEAP_PRESSURE_SHARE = 0.7;
+/** The heap size past which a growth request stops the parse; set with the heap. */
+let pressureLine = Number.POSITIVE_INFINITY;
+/** Set when the runtime asks for a heap past pressureLine; cleared as each parse starts. */
+let heapPressure = false;
+
+/** The text is too large or too dense for the parser's heap; the parser is left clean for the next text. */
+export class ParserMemoryError extends Error {}
 
 /** Why a text of this size is not parsed, or undefined when it is parsed. */
 export function tooLargeToParse(size: number): string | undefined {
@@ -79,28 +105,54 @@ export function tooLargeToParse(size: number): string | undefined {
 /** Loads the runtime once per process (or worker) and the C grammar. */
 export async function loadCSyntax(wasm: SyntaxWasm, options: SyntaxOptions = {}): Promise<CSyntax> {
   const runtime = wasm.runtime;
-  heap ??= new WebAssembly.Memory({ initial: wholeHeap(options.initialMemoryBytes ?? 0) / WASM_PAGE, maximum: MAX_HEAP / WASM_PAGE });
-  runtimeReady ??= Parser.init({
-    wasmMemory: heap,
-    ...(runtime instanceof WebAssembly.Module
-      ? {
-          // Emscripten's hook for a module compiled elsewhere. Instantiated
-          // synchronously (cheap: V8 compiles the functions lazily) so that a
-          // failure throws inside emscripten's promise and rejects
-          // Parser.init; an asynchronous failure here would reject nothing:
-          // Parser.init would never settle, and the error would escape as an
-          // unhandled rejection (a stack trace and exit code 1 in the CLI).
-          instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
-            const instance = new WebAssembly.Instance(runtime, imports);
-            receive(instance, runtime);
-            return instance.exports;
-          },
-        }
-      : { wasmBinary: runtime }),
-  } as never);
+  if (!heap) {
+    heapLimit = Math.min(MAX_HEAP, Math.ceil((options.maxMemoryBytes ?? MAX_HEAP) / WASM_PAGE) * WASM_PAGE);
+    pressureLine = Math.floor(heapLimit * HEAP_PRESSURE_SHARE);
+    // Starting above the line would let a parse fill the heap before it asks to grow.
+    const initial = Math.min(wholeHeap(options.initialMemoryBytes ?? 0), Math.floor(pressureLine / WASM_PAGE) * WASM_PAGE);
+    heap = new WebAssembly.Memory({ initial: initial / WASM_PAGE, maximum: heapLimit / WASM_PAGE });
+  }
+  runtimeReady ??= (async () => {
+    const compiled = runtime instanceof WebAssembly.Module ? runtime : await WebAssembly.compile(runtime as Uint8Array<ArrayBuffer>);
+    await Parser.init({
+      wasmMemory: heap,
+      // Emscripten's hook for a module compiled elsewhere. Instantiated
+      // synchronously (cheap: V8 compiles the functions lazily) so that a
+      // failure throws inside emscripten's promise and rejects Parser.init;
+      // an asynchronous failure here would reject nothing: Parser.init would
+      // never settle, and the error would escape as an unhandled rejection
+      // (a stack trace and exit code 1 in the CLI).
+      instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+        watchHeapGrowth(imports);
+        const instance = new WebAssembly.Instance(compiled, imports);
+        receive(instance, compiled);
+        return instance.exports;
+      },
+    } as never);
+  })();
   await runtimeReady;
   const language = wasm.language instanceof WebAssembly.Module ? Language.loadSync(wasm.language) : await Language.load(wasm.language);
   return new CSyntax(language, heap);
+}
+
+/** Sees the runtime's requests to grow its heap (emscripten's `emscripten_resize_heap` import). */
+function watchHeapGrowth(imports: WebAssembly.Imports): void {
+  const env = imports.env as Record<string, unknown> | undefined;
+  const resize = env?.emscripten_resize_heap;
+  if (typeof resize !== 'function') return;
+  env!.emscripten_resize_heap = (requested: number): unknown => {
+    if (requested >>> 0 <= pressureLine || !heap) return resize(requested);
+    heapPressure = true;
+    // Past the line, grow by what is asked and no more, so that text after text cannot walk the heap to its
+    // limit in 20% steps: growing one page first detaches the runtime's view of the heap, whose length it
+    // takes as the old size to add 20% to (a detached view's length is 0).
+    try {
+      heap.grow(1);
+    } catch {
+      return false;
+    }
+    return resize(requested);
+  };
 }
 
 /**
@@ -134,14 +186,17 @@ export class CSyntax {
 
   /** Parses `text`; with `oldTree` (already `edit`ed) the parse is incremental. */
   parse(text: string, oldTree?: Tree | null): Tree {
-    // The adapters skip such texts with this reason; this keeps any other caller from a runtime abort.
+    // The adapters skip such texts before reading them; this keeps any other caller from a runtime abort.
     const tooLarge = tooLargeToParse(text.length);
-    if (tooLarge) throw new Error(tooLarge);
+    if (tooLarge) throw new ParserMemoryError(tooLarge);
+    // A text this short cannot fill the heap's last 30% (146 bytes per character at worst: 73 MiB).
     if (text.length * 2 <= PARSE_SLICE) return this.parser.parse(text, oldTree ?? null) ?? noTree();
     let cut = PARSE_SLICE;
     let cancelled = false;
+    heapPressure = false;
     const options = {
       progressCallback: (state: ParseState): boolean => {
+        if (heapPressure) return true;
         if (state.currentOffset < cut) return false;
         cut = state.currentOffset + PARSE_SLICE;
         cancelled = true;
@@ -157,6 +212,11 @@ export class CSyntax {
         if (tree) {
           done = true;
           return tree;
+        }
+        if (heapPressure) {
+          const size = `${(text.length / 2 ** 20).toFixed(1)} MiB`;
+          const line = pressureLine >= 2 ** 30 ? `${(pressureLine / 2 ** 30).toFixed(1)} GiB` : `${Math.round(pressureLine / 2 ** 20)} MiB`;
+          throw new ParserMemoryError(`too large or too dense to parse (its ${size} needed more than ${line} of parser memory)`);
         }
         if (!cancelled) noTree();
       }
