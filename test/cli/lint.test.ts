@@ -299,6 +299,14 @@ describe('robust file handling', () => {
     expect(r.stdout).toContain('a.c:3:5');
   });
 
+  it('a file whose name is not valid UTF-8 is skipped with that reason (Node cannot open it by a string)', () => {
+    const dir = scratch({ 'a.c': OVERLAP });
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/latin1-`), Buffer.from([0xe9]), Buffer.from('.c')]), OVERLAP); // 'é' in Latin-1
+    const r = runCli(['lint', '.'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('copyscope: skipped latin1-\ufffd.c: cannot read: its name is not valid UTF-8\n');
+  });
+
   it('what is not a regular file is skipped, not read: a named pipe does not wait for a writer, /dev/zero does not run forever', () => {
     const dir = scratch({ 'a.c': OVERLAP });
     spawnSync('mkfifo', [join(dir, 'pipe.c')]);

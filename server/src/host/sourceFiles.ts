@@ -30,6 +30,8 @@ export function readSourceFile(path: string, options: { forWriting?: boolean } =
     bytes = readRegularFile(path, MAX_SOURCE_CHARS);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
+    // Node names files by UTF-8 strings: a name with other bytes was listed with U+FFFD and cannot be opened.
+    if (code === 'ENOENT' && path.includes('\ufffd')) return { ok: false, reason: 'cannot read: its name is not valid UTF-8' };
     return { ok: false, reason: code === 'EISDIR' ? 'is a directory' : code ? `cannot read (${code})` : message };
   }
   // UTF-8 never has fewer bytes than UTF-16 code units, so a file within the limit decodes within it.
