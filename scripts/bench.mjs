@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { ROOT, corpusFiles, ensureCorpus } from './corpus.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Rounds of one variant further apart than this (slowest over fastest) mark a run taken on a busy machine. */
+const NOISY_SPREAD = 0.1;
 if (!Number.isInteger(RUNS) || RUNS < 1) {
   console.error(`BENCH_RUNS must be a whole number of runs, 1 or more (got '${process.env.BENCH_RUNS}')`);
   process.exit(2);
@@ -60,12 +62,14 @@ const parse = await parseOnlySeconds();
 const variants = { cliParse: [1, ['--parse-only']], one: [1, []], two: [2, []] };
 const best = Object.fromEntries(Object.keys(variants).map((k) => [k, { seconds: Infinity, maxRssMB: 0 }]));
 const roundRatios = { lint: [], jobs: [] };
+const roundTimes = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 for (let run = 0; run < RUNS; run++) {
   const round = {};
   for (const [name, [jobs, extra]] of Object.entries(variants)) {
     const r = lintRun(jobs, extra);
     best[name] = { seconds: Math.min(best[name].seconds, r.seconds), maxRssMB: Math.max(best[name].maxRssMB, r.maxRssMB) };
     round[name] = r.seconds;
+    roundTimes[name].push(r.seconds);
   }
   roundRatios.lint.push(round.cliParse / round.one);
   roundRatios.jobs.push(round.one / round.two);
@@ -83,3 +87,15 @@ console.log(`lint --jobs 1:                     ${one.seconds.toFixed(2)} s  ${r
 console.log(`lint --jobs 2:                     ${two.seconds.toFixed(2)} s  ${rate(two.seconds)} MB/s  (${(one.seconds / two.seconds).toFixed(2)}x --jobs 1)  peak RSS ${two.maxRssMB.toFixed(0)} MB`);
 // The same ratios taken within each round (runs seconds apart), then the median: a second view that one lucky run cannot move.
 console.log(`median of the rounds' own ratios:  lint --jobs 1 at ${(median(roundRatios.lint) * 100).toFixed(0)}% of CLI parse-only, --jobs 2 at ${median(roundRatios.jobs).toFixed(2)}x --jobs 1`);
+// How far the same run's time moved between rounds: on a shared virtual machine, whose speed can swing by a
+// third within a minute, this says whether the figures above can be trusted.
+const labels = { cliParse: 'parse-only', one: '--jobs 1', two: '--jobs 2' };
+const spreads = Object.entries(roundTimes).map(([name, times]) => ({ name: labels[name], min: Math.min(...times), max: Math.max(...times) }));
+console.log(`spread between rounds:             ${spreads.map((v) => `${v.name} ${((v.max / v.min - 1) * 100).toFixed(0)}%`).join(', ')}`);
+const noisy = spreads.filter((v) => v.max / v.min > 1 + NOISY_SPREAD);
+if (RUNS > 1 && noisy.length > 0) {
+  console.log(
+    `warning: the machine's speed varied between rounds (${noisy.map((v) => `${v.name} ${v.min.toFixed(2)}–${v.max.toFixed(2)} s`).join(', ')}): ` +
+      `more than ${NOISY_SPREAD * 100}%, so the ratios above are not reliable; run again on an idle machine or with more BENCH_RUNS`,
+  );
+}
