@@ -33,8 +33,8 @@ export interface SyntaxOptions {
   initialMemoryBytes?: number;
   /**
    * The heap's limit in bytes (default and most 2 GiB, the runtime's own);
-   * a parse stops when the heap would grow past 70% of it. Only the first load in a thread sets it: tests
-   * use a small one to reach it with little text.
+   * a parse stops when the heap would grow past 70% of it. Only the first
+   * load in a thread sets it: tests use a small one to reach it quickly.
    */
   maxMemoryBytes?: number;
 }
