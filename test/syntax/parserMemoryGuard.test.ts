@@ -6,7 +6,7 @@
  * (vitest's forks pool runs each test file in a process of its own): it
  * sets a 160 MiB heap limit, so a megabyte of dense text reaches it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,7 @@ describe('a text the parser cannot hold', () => {
     const path = join(dir, 'blob.c');
     writeFileSync(path, byteTable(5));
     const outcome = lintFileJob(syntax, { id: 0, path, size: 5 * MiB, settings: {}, fix: 'none' });
+    rmSync(dir, { recursive: true, force: true });
     expect(outcome.skipped).toMatch(/^too large or too dense to parse/);
     expect(outcome.findings).toEqual([]);
   });
