@@ -2,7 +2,7 @@
  * `copyscope lint` end to end through the built bundle: exit codes, formats,
  * configuration errors, fixes, caching, skipping, workers, directives.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -216,6 +216,34 @@ describe('fixes and output files', () => {
     expect(readFileSync(join(dir, 'ro.c'), 'utf8')).toBe(OVERLAP);
     expect(r.stderr).toBe('copyscope: cannot write fixes to ro.c: the file is read-only\n');
     expect(r.status).toBe(2);
+  });
+
+  it('--fix keeps hard links and, run by root, the file\'s owner', () => {
+    const dir = scratch({ 'a.c': OVERLAP, 'theirs.c': OVERLAP });
+    linkSync(join(dir, 'a.c'), join(dir, 'linked.c'));
+    const fixed = OVERLAP.replace('memcpy', 'memmove');
+    expect(runCli(['lint', '--fix', 'a.c'], dir).status).toBe(0);
+    // One file under two names, as before: a rename would have left linked.c with the old text.
+    expect(readFileSync(join(dir, 'linked.c'), 'utf8')).toBe(fixed);
+    expect(statSync(join(dir, 'a.c')).nlink).toBe(2);
+    if (process.getuid?.() !== 0) return;
+    chownSync(join(dir, 'theirs.c'), 4321, 4322);
+    expect(runCli(['lint', '--fix', 'theirs.c'], dir).status).toBe(0);
+    expect(readFileSync(join(dir, 'theirs.c'), 'utf8')).toBe(fixed);
+    expect(statSync(join(dir, 'theirs.c'))).toMatchObject({ uid: 4321, gid: 4322 });
+    expect(readdirSync(dir).sort()).toEqual(['a.c', 'linked.c', 'theirs.c']);
+    // Another user who may write the file but not own it: written in place, the owner stays. Only where that
+    // user can run the CLI at all (a checkout under /root, say, is closed to them).
+    chmodSync(dir, 0o777);
+    const asOther = (args: string[]) => spawnSync('/usr/bin/setpriv', ['--reuid=5555', '--regid=5555', '--clear-groups', process.execPath, ...args], { cwd: dir, encoding: 'utf8' });
+    if (!existsSync('/usr/bin/setpriv') || asOther([CLI, '--version']).status !== 0) return;
+    writeFileSync(join(dir, 'shared.c'), OVERLAP);
+    chownSync(join(dir, 'shared.c'), 4321, 4322);
+    chmodSync(join(dir, 'shared.c'), 0o666);
+    const other = asOther([CLI, 'lint', '--fix', 'shared.c']);
+    expect(other.status, other.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'shared.c'), 'utf8')).toBe(fixed);
+    expect(statSync(join(dir, 'shared.c'))).toMatchObject({ uid: 4321, gid: 4322 });
   });
 
   it('--output writes the report to a file', () => {

@@ -2,11 +2,12 @@
  * Writing files safely: to a temporary file in the same folder, then rename,
  * so a crash never leaves a half-written source, report or cache. A symbolic
  * link is written through (the link stays), and a read-only file is refused,
- * as a plain write would do. What is not a regular file (`/dev/null`, a
- * pipe) is written in place: renaming over it would replace the device or
- * pipe with a regular file.
+ * as a plain write would do. What a rename would change is written in
+ * place instead: what is not a regular file (`/dev/null`, a pipe: it would
+ * become one), a file with other hard links (they would keep the old text),
+ * and one whose owner or group the new file could not be given.
  */
-import { chmodSync, existsSync, fstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, chownSync, existsSync, fstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIO } from './io';
 
@@ -17,28 +18,55 @@ import type { CliIO } from './io';
  */
 export function writeFileAtomic(path: string, content: string): void {
   const stats = statOrUndefined(path); // follows links, also /dev/stdout's to a pipe, which realpath cannot name
-  if (stats && !stats.isFile() && !stats.isDirectory()) {
-    // A device, pipe or socket: nothing to be atomic about, and a rename would replace it (as root, even /dev/null).
-    try {
-      writeFileSync(path, content);
-    } catch (error) {
-      throw new Error(whyNotWritten(error as NodeJS.ErrnoException, path, path));
-    }
-    return;
-  }
+  // A device, pipe or socket: nothing to be atomic about, and a rename would replace it (as root, even /dev/null).
+  if (stats && !stats.isFile() && !stats.isDirectory()) return writeInPlace(path, content);
   // Through a symbolic link: the file it points to is written, the link stays.
   const target = stats ? existingTarget(path) : undefined;
   // A file nobody may write is left alone (renaming over it would succeed).
   if (stats && (stats.mode & 0o222) === 0 && !stats.isDirectory()) throw new Error('the file is read-only');
   const file = target ?? path;
+  // A rename would split a file with other hard links from them (they keep the old text).
+  if (stats && stats.nlink > 1) return writeInPlace(file, content);
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(temp, content);
-    if (stats) chmodSync(temp, stats.mode); // keep the original file's permissions
+    if (stats) {
+      chmodSync(temp, stats.mode); // keep the original file's permissions
+      if (!giveOwnerBack(temp, stats)) {
+        // The new file would belong to someone else (this user, not the file's owner or group): write in place.
+        rmSync(temp, { force: true });
+        return writeInPlace(file, content);
+      }
+    }
     renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });
     throw new Error(whyNotWritten(error as NodeJS.ErrnoException, file, temp));
+  }
+}
+
+/**
+ * Gives the temporary file the original's owner and group, as a rename would
+ * otherwise hand the file to whoever ran the fix (root, say). False when
+ * that is not allowed, as for a user writing a file owned by another.
+ */
+function giveOwnerBack(temp: string, original: Stats): boolean {
+  const made = statSync(temp);
+  if (made.uid === original.uid && made.gid === original.gid) return true;
+  try {
+    chownSync(temp, original.uid, original.gid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Not atomic, for files a rename would change in other ways (vim's 'backupcopy=auto' decides alike). */
+function writeInPlace(file: string, content: string): void {
+  try {
+    writeFileSync(file, content);
+  } catch (error) {
+    throw new Error(whyNotWritten(error as NodeJS.ErrnoException, file, file));
   }
 }
 
