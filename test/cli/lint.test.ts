@@ -25,6 +25,16 @@ function filesForWorkers(): Record<string, string> {
   return files;
 }
 
+/** chown, false where it is not allowed (a container whose user namespace maps no such ids, say). */
+function tryChown(path: string, uid: number, gid: number): boolean {
+  try {
+    chownSync(path, uid, gid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('exit codes and text output', () => {
   it('0 for clean code, with a summary', () => {
     const dir = scratch({ 'a.c': CLEAN });
@@ -226,8 +236,7 @@ describe('fixes and output files', () => {
     // One file under two names, as before: a rename would have left linked.c with the old text.
     expect(readFileSync(join(dir, 'linked.c'), 'utf8')).toBe(fixed);
     expect(statSync(join(dir, 'a.c')).nlink).toBe(2);
-    if (process.getuid?.() !== 0) return;
-    chownSync(join(dir, 'theirs.c'), 4321, 4322);
+    if (process.getuid?.() !== 0 || !tryChown(join(dir, 'theirs.c'), 4321, 4322)) return;
     expect(runCli(['lint', '--fix', 'theirs.c'], dir).status).toBe(0);
     expect(readFileSync(join(dir, 'theirs.c'), 'utf8')).toBe(fixed);
     expect(statSync(join(dir, 'theirs.c'))).toMatchObject({ uid: 4321, gid: 4322 });
@@ -238,7 +247,7 @@ describe('fixes and output files', () => {
     const asOther = (args: string[]) => spawnSync('/usr/bin/setpriv', ['--reuid=5555', '--regid=5555', '--clear-groups', process.execPath, ...args], { cwd: dir, encoding: 'utf8' });
     if (!existsSync('/usr/bin/setpriv') || asOther([CLI, '--version']).status !== 0) return;
     writeFileSync(join(dir, 'shared.c'), OVERLAP);
-    chownSync(join(dir, 'shared.c'), 4321, 4322);
+    expect(tryChown(join(dir, 'shared.c'), 4321, 4322)).toBe(true);
     chmodSync(join(dir, 'shared.c'), 0o666);
     const other = asOther([CLI, 'lint', '--fix', 'shared.c']);
     expect(other.status, other.stderr).toBe(0);
@@ -284,8 +293,9 @@ describe('fixes and output files', () => {
 
     // Devices (made here, as /dev's own are not ours to risk): only root may make them.
     if (process.getuid?.() !== 0) return;
-    spawnSync('mknod', [join(dir, 'null'), 'c', '1', '3']);
-    spawnSync('mknod', [join(dir, 'full'), 'c', '1', '7']);
+    // A container may deny root the right to make devices: then there is nothing more to check here.
+    if (spawnSync('mknod', [join(dir, 'null'), 'c', '1', '3']).status !== 0) return;
+    expect(spawnSync('mknod', [join(dir, 'full'), 'c', '1', '7']).status).toBe(0);
     expect(runCli(['lint', '--output', 'null', 'a.c'], dir).status).toBe(1);
     expect(lstatSync(join(dir, 'null')).isCharacterDevice()).toBe(true);
     const full = runCli(['lint', '--output', 'full', 'a.c'], dir);
