@@ -43,7 +43,7 @@ import { rules as registry } from '../rules/index';
 import { docsUrl } from '../rules/docs';
 import { SyntaxDocument } from '../syntax/document';
 import { LineIndex } from '../syntax/lineIndex';
-import { ParserMemoryError, tooLargeToParse, type CSyntax } from '../syntax/treeSitter';
+import { ParserMemoryError, type CSyntax } from '../syntax/treeSitter';
 import {
   FIX_ALL_KIND,
   editsBetween,
@@ -195,13 +195,14 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onDidOpenTextDocument(({ textDocument }) => {
     const existing = open.get(textDocument.uri);
     if (existing) closeDocument(existing);
-    if (skipTooLarge(textDocument.uri, tooLargeToParse(textDocument.text.length))) return;
+    // The parse refuses a text too large or too dense for its heap (ParserMemoryError), before or while it runs.
     let doc: SyntaxDocument;
     try {
       doc = new SyntaxDocument(syntax, textDocument.text);
     } catch (error) {
-      if (error instanceof ParserMemoryError && skipTooLarge(textDocument.uri, error.message)) return;
-      throw error;
+      if (!(error instanceof ParserMemoryError)) throw error;
+      skipTooLarge(textDocument.uri, error.message);
+      return;
     }
     const entry: OpenDocument = {
       uri: textDocument.uri,
@@ -217,16 +218,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const arrived = performance.now();
     const entry = open.get(textDocument.uri);
     if (!entry) return;
-    // A document that grows too large for the parser is dropped (its findings cleared) until it is reopened.
-    const drop = (reason: string | undefined): boolean => {
-      if (!skipTooLarge(entry.uri, reason)) return false;
-      closeDocument(entry);
-      open.delete(entry.uri);
-      return true;
-    };
     for (const change of contentChanges) {
-      // An upper bound for a ranged change (the replaced range is not subtracted).
-      if (drop(tooLargeToParse('range' in change ? entry.doc.text.length + change.text.length : change.text.length))) return;
       try {
         if ('range' in change) {
           const { start, end } = toOffsets(entry.doc.lineIndex, change.range);
@@ -235,8 +227,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
           entry.doc.setText(change.text);
         }
       } catch (error) {
-        if (error instanceof ParserMemoryError && drop(error.message)) return;
-        throw error;
+        if (!(error instanceof ParserMemoryError)) throw error;
+        // A document that grows too large for the parser is dropped (its findings cleared) until it is reopened.
+        skipTooLarge(entry.uri, error.message);
+        closeDocument(entry);
+        open.delete(entry.uri);
+        return;
       }
     }
     entry.version = textDocument.version;
@@ -484,8 +480,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
    * A document too large to parse is not analysed (the parser would abort):
    * its findings are cleared and the user told once per document.
    */
-  function skipTooLarge(uri: string, reason: string | undefined): boolean {
-    if (!reason) return false;
+  function skipTooLarge(uri: string, reason: string): void {
     void connection.sendDiagnostics({ uri, diagnostics: [] });
     if (!toldTooLarge.has(uri)) {
       toldTooLarge.add(uri);
@@ -493,7 +488,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       connection.console.warn(message);
       void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message });
     }
-    return true;
   }
 
   function closeDocument(entry: OpenDocument): void {
