@@ -18,12 +18,13 @@ import type { CliIO } from './io';
  */
 export function writeFileAtomic(path: string, content: string): void {
   const stats = statOrUndefined(path); // follows links, also /dev/stdout's to a pipe, which realpath cannot name
+  if (stats?.isDirectory()) throw new Error('it is a folder');
   // A device, pipe or socket: nothing to be atomic about, and a rename would replace it (as root, even /dev/null).
-  if (stats && !stats.isFile() && !stats.isDirectory()) return writeInPlace(path, content);
+  if (stats && !stats.isFile()) return writeInPlace(path, content);
   // Through a symbolic link: the file it points to is written, the link stays.
   const target = stats ? existingTarget(path) : undefined;
   // A file nobody may write is left alone (renaming over it would succeed).
-  if (stats && (stats.mode & 0o222) === 0 && !stats.isDirectory()) throw new Error('the file is read-only');
+  if (stats && (stats.mode & 0o222) === 0) throw new Error('the file is read-only');
   const file = target ?? path;
   // A rename would split a file with other hard links from them (they keep the old text).
   if (stats && stats.nlink > 1) return writeInPlace(file, content);
@@ -89,14 +90,9 @@ function existingTarget(path: string): string | undefined {
 
 /** Why a write failed, in the words of the file the user named. */
 function whyNotWritten(error: NodeJS.ErrnoException, path: string, temp: string): string {
-  let isFolder = false;
-  try {
-    isFolder = statSync(path).isDirectory();
-  } catch {
-    // Not there: a new file.
-  }
-  if (isFolder) return 'it is a folder';
   switch (error.code) {
+    case 'EISDIR':
+      return 'it is a folder'; // made one since writeFileAtomic looked
     case 'ENOENT':
       if (!existsSync(dirname(path))) return `the folder ${dirname(path)} does not exist`;
       break;
@@ -125,13 +121,14 @@ export function emitOutput(io: CliIO, output: string | undefined, rendered: stri
   }
   // `--output /dev/stdout` (or stderr) is a stream this process already has: opening its path again would
   // truncate a file the shell opened for appending (`>> log`), and fails for a socket.
-  const stream = ownStream(resolve(io.cwd, output));
+  const path = resolve(io.cwd, output);
+  const stream = ownStream(path);
   if (stream) {
     io[stream](rendered);
     return true;
   }
   try {
-    writeFileAtomic(resolve(io.cwd, output), rendered);
+    writeFileAtomic(path, rendered);
     return true;
   } catch (error) {
     io.stderr(`copyscope: cannot write ${output}: ${(error as Error).message}\n`);
