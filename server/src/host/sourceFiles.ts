@@ -3,7 +3,7 @@
  * files, and anything but a regular file, come back as a reason to skip them.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { MAX_SOURCE_CHARS, tooLargeToParse } from '../syntax/treeSitter';
+import { tooLargeToParse } from '../syntax/treeSitter';
 
 export type SourceRead =
   | {
@@ -27,7 +27,7 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export function readSourceFile(path: string, options: { forWriting?: boolean } = {}): SourceRead {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(path, MAX_SOURCE_CHARS);
+    bytes = readRegularFile(path, tooLargeToParse);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     // Node names files by UTF-8 strings: a name with other bytes was listed with U+FFFD and cannot be opened.
@@ -42,14 +42,16 @@ export function readSourceFile(path: string, options: { forWriting?: boolean } =
  * A regular file's bytes. Anything else throws (`code` EISDIR for a folder):
  * `/dev/zero` never ends, a pipe or `/dev/stdin` would be consumed. The open
  * does not block, so a named pipe with no writer does not hang the caller.
+ * `tooLarge` may refuse the file by its size, before it is read.
  */
-export function readRegularFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
+export function readRegularFile(path: string, tooLarge?: (bytes: number) => string | undefined): Buffer {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!stats.isFile()) throw new Error('not a regular file');
-    if (stats.size > maxBytes) throw new Error(tooLargeToParse(stats.size) ?? `larger than ${maxBytes} bytes`);
+    const refused = tooLarge?.(stats.size);
+    if (refused) throw new Error(refused);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

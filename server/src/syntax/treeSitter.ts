@@ -22,7 +22,6 @@ export interface SyntaxWasm {
 let runtimeReady: Promise<void> | undefined;
 /** The runtime's heap (its wasm memory), made here so that its size can be read. */
 let heap: WebAssembly.Memory | undefined;
-let heapLimit = 0;
 
 export interface SyntaxOptions {
   /**
@@ -99,14 +98,19 @@ export class ParserMemoryError extends Error {}
 /** Why a text of this size is not parsed, or undefined when it is parsed. */
 export function tooLargeToParse(size: number): string | undefined {
   if (size <= MAX_SOURCE_CHARS) return undefined;
-  return `too large to analyse (${(size / (1024 * 1024)).toFixed(1)} MiB; the limit is ${MAX_SOURCE_CHARS / (1024 * 1024)} MiB)`;
+  return `too large to analyse (${mib(size)}; the limit is ${mib(MAX_SOURCE_CHARS, 0)})`;
+}
+
+/** A size for a message: `64.0 MiB` (or `64 MiB` with no decimals). */
+function mib(bytes: number, decimals = 1): string {
+  return `${(bytes / 2 ** 20).toFixed(decimals)} MiB`;
 }
 
 /** Loads the runtime once per process (or worker) and the C grammar. */
 export async function loadCSyntax(wasm: SyntaxWasm, options: SyntaxOptions = {}): Promise<CSyntax> {
   const runtime = wasm.runtime;
   if (!heap) {
-    heapLimit = Math.min(MAX_HEAP, Math.ceil((options.maxMemoryBytes ?? MAX_HEAP) / WASM_PAGE) * WASM_PAGE);
+    const heapLimit = Math.min(MAX_HEAP, Math.ceil((options.maxMemoryBytes ?? MAX_HEAP) / WASM_PAGE) * WASM_PAGE);
     pressureLine = Math.floor(heapLimit * HEAP_PRESSURE_SHARE);
     // Starting above the line would let a parse fill the heap before it asks to grow.
     const initial = Math.min(wholeHeap(options.initialMemoryBytes ?? 0), Math.floor(pressureLine / WASM_PAGE) * WASM_PAGE);
@@ -214,9 +218,8 @@ export class CSyntax {
           return tree;
         }
         if (heapPressure) {
-          const size = `${(text.length / 2 ** 20).toFixed(1)} MiB`;
-          const line = pressureLine >= 2 ** 30 ? `${(pressureLine / 2 ** 30).toFixed(1)} GiB` : `${Math.round(pressureLine / 2 ** 20)} MiB`;
-          throw new ParserMemoryError(`too large or too dense to parse (its ${size} needed more than ${line} of parser memory)`);
+          const line = pressureLine >= 2 ** 30 ? `${(pressureLine / 2 ** 30).toFixed(1)} GiB` : mib(pressureLine, 0);
+          throw new ParserMemoryError(`too large or too dense to parse (its ${mib(text.length)} needed more than ${line} of parser memory)`);
         }
         if (!cancelled) noTree();
       }
