@@ -32,8 +32,9 @@ export function discoverFiles(args: string[], cwd: string): Discovery {
   const gitignores = new GitignoreStack();
   for (const arg of args.length > 0 ? args : ['.']) {
     const absolute = resolve(cwd, arg);
+    const isFolder = existsSync(absolute) && statSync(absolute).isDirectory();
     let found: string[];
-    if (existsSync(absolute) && statSync(absolute).isDirectory()) {
+    if (isFolder) {
       found = fg.sync('**/*.{c,h,C,H}', { cwd: absolute, absolute: true, dot: false, ignore: ALWAYS_SKIPPED, followSymbolicLinks: false, suppressErrors: true });
       const inFolder = found.length;
       found = found.filter((f) => !gitignores.ignores(f, absolute));
@@ -48,7 +49,7 @@ export function discoverFiles(args: string[], cwd: string): Discovery {
     } else {
       found = [];
     }
-    if (found.length === 0 && !(existsSync(absolute) && statSync(absolute).isDirectory())) unmatched.push(arg);
+    if (found.length === 0 && !isFolder) unmatched.push(arg);
     for (const f of found) files.add(resolve(f));
   }
   return { files: [...files].sort(), unmatched, named, emptyFolders };
