@@ -61,7 +61,6 @@ const parse = await parseOnlySeconds();
 // slows all three rather than one.
 const variants = { cliParse: [1, ['--parse-only']], one: [1, []], two: [2, []] };
 const best = Object.fromEntries(Object.keys(variants).map((k) => [k, { seconds: Infinity, maxRssMB: 0 }]));
-const roundRatios = { lint: [], jobs: [] };
 const roundTimes = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 for (let run = 0; run < RUNS; run++) {
   const round = {};
@@ -71,8 +70,6 @@ for (let run = 0; run < RUNS; run++) {
     round[name] = r.seconds;
     roundTimes[name].push(r.seconds);
   }
-  roundRatios.lint.push(round.cliParse / round.one);
-  roundRatios.jobs.push(round.one / round.two);
   // The spread between rounds shows how much the machine varied.
   console.log(`round ${run + 1}/${RUNS}: ${Object.entries(round).map(([name, s]) => `${name} ${s.toFixed(2)} s`).join(', ')}`);
 }
@@ -86,7 +83,8 @@ console.log(`parse only, CLI --jobs 1:          ${cliParse.seconds.toFixed(2)} s
 console.log(`lint --jobs 1:                     ${one.seconds.toFixed(2)} s  ${rate(one.seconds)} MB/s  (${((cliParse.seconds / one.seconds) * 100).toFixed(0)}% of CLI parse-only, ${((parse / one.seconds) * 100).toFixed(0)}% of warm in-process parse)  peak RSS ${one.maxRssMB.toFixed(0)} MB`);
 console.log(`lint --jobs 2:                     ${two.seconds.toFixed(2)} s  ${rate(two.seconds)} MB/s  (${(one.seconds / two.seconds).toFixed(2)}x --jobs 1)  peak RSS ${two.maxRssMB.toFixed(0)} MB`);
 // The same ratios taken within each round (runs seconds apart), then the median: a second view that one lucky run cannot move.
-console.log(`median of the rounds' own ratios:  lint --jobs 1 at ${(median(roundRatios.lint) * 100).toFixed(0)}% of CLI parse-only, --jobs 2 at ${median(roundRatios.jobs).toFixed(2)}x --jobs 1`);
+const roundRatios = (a, b) => roundTimes[a].map((seconds, i) => seconds / roundTimes[b][i]);
+console.log(`median of the rounds' own ratios:  lint --jobs 1 at ${(median(roundRatios('cliParse', 'one')) * 100).toFixed(0)}% of CLI parse-only, --jobs 2 at ${median(roundRatios('one', 'two')).toFixed(2)}x --jobs 1`);
 // How far the same run's time moved between rounds: on a shared virtual machine, whose speed can swing by a
 // third within a minute, this says whether the figures above can be trusted.
 const labels = { cliParse: 'parse-only', one: '--jobs 1', two: '--jobs 2' };
